@@ -1,0 +1,4 @@
+export * from './replica';
+export * from './version-vector';
+export * from './lamport';
+export * from './hlc';

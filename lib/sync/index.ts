@@ -1,0 +1,4 @@
+/** The wire protocol and sync logic shared by the browser client and the relay. */
+export * from './errors';
+export * from './protocol';
+export * from './codec';

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { registerInterleavingSuite } from './interleaving-suite';
+import { registerSequenceSuite } from './sequence-suite';
 import { ReferenceRga } from './reference';
 import { applyDeltas } from './shared';
 
@@ -25,3 +27,6 @@ describe('ReferenceRga basics', () => {
     expect(text).toBe('aXYbc');
   });
 });
+
+registerSequenceSuite('ReferenceRga', () => new ReferenceRga());
+registerInterleavingSuite('ReferenceRga', () => new ReferenceRga());

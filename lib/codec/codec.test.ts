@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { DecodeError, Decoder, Encoder, MAX_JSON_DEPTH, readJson, writeJson, type JsonValue } from './index';
+
+const SEED = 4242;
+const params = { seed: SEED, numRuns: 1000 };
+
+type Value =
+  | { kind: 'uint'; value: number }
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'units'; value: string }
+  | { kind: 'bytes'; value: Uint8Array }
+  | { kind: 'json'; value: JsonValue };
+
+const jsonArb: fc.Arbitrary<JsonValue> = fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<JsonValue>;
+
+const valueArb: fc.Arbitrary<Value> = fc.oneof(
+  fc.record({ kind: fc.constant('uint' as const), value: fc.oneof(fc.nat(300), fc.maxSafeNat()) }),
+  fc.record({ kind: fc.constant('int' as const), value: fc.oneof(fc.integer({ min: -300, max: 300 }), fc.maxSafeInteger()) }),
+  fc.record({ kind: fc.constant('float' as const), value: fc.double() }),
+  fc.record({ kind: fc.constant('string' as const), value: fc.string({ unit: 'grapheme' }) }),
+  fc.record({ kind: fc.constant('units' as const), value: fc.string({ unit: 'binary' }) }),
+  fc.record({ kind: fc.constant('bytes' as const), value: fc.uint8Array({ maxLength: 20 }) }),
+  fc.record({ kind: fc.constant('json' as const), value: jsonArb }),
+);
+
+function write(encoder: Encoder, v: Value): void {
+  switch (v.kind) {
+    case 'uint': return encoder.writeVarUint(v.value);
+    case 'int': return encoder.writeVarInt(v.value);
+    case 'float': return encoder.writeFloat64(v.value);
+    case 'string': return encoder.writeString(v.value);
+    case 'units': return encoder.writeCodeUnits(v.value);
+    case 'bytes': return encoder.writeBytes(v.value);
+    case 'json': return writeJson(encoder, v.value);
+  }
+}
+
+function read(decoder: Decoder, kind: Value['kind']): unknown {
+  switch (kind) {
+    case 'uint': return decoder.readVarUint();
+    case 'int': return decoder.readVarInt();
+    case 'float': return decoder.readFloat64();
+    case 'string': return decoder.readString();
+    case 'units': return decoder.readCodeUnits();
+    case 'bytes': return decoder.readBytes();
+    case 'json': return readJson(decoder);
+  }
+}
+
+function encodeAll(values: Value[]): Uint8Array {
+  const encoder = new Encoder(8);
+  for (const v of values) write(encoder, v);
+  return encoder.toBytes();
+}
+
+/** Decodes with the given schema; returns the values or rethrows. Any error but DecodeError fails the test. */
+function decodeAll(bytes: Uint8Array, kinds: Value['kind'][]): unknown[] {
+  const decoder = new Decoder(bytes);
+  const out = kinds.map((k) => read(decoder, k));
+  decoder.expectEnd();
+  return out;
+}
+
+describe('codec round trip', () => {
+  it('every value written is read back identically (varuint to 2^53, signed varint, float64, utf-8, code units, bytes, JSON)', () => {
+    fc.assert(
+      fc.property(fc.array(valueArb, { maxLength: 8 }), (values) => {
+        const bytes = encodeAll(values);
+        const decoded = decodeAll(bytes, values.map((v) => v.kind));
+        decoded.forEach((d, i) => {
+          const v = values[i]!;
+          if (v.kind === 'float') expect(Object.is(d, v.value)).toBe(true);
+          else expect(d).toEqual(v.value);
+        });
+      }),
+      params,
+    );
+  });
+
+  it('lone surrogates survive writeCodeUnits; well-formed strings use utf-8', () => {
+    const encoder = new Encoder();
+    encoder.writeCodeUnits('a\ud83d');
+    encoder.writeCodeUnits('\ude00b');
+    const decoder = new Decoder(encoder.toBytes());
+    expect(decoder.readCodeUnits() + decoder.readCodeUnits()).toBe('a😀b');
+  });
+});
+
+describe('decoder robustness', () => {
+  it('truncated or mutated bytes only ever throw DecodeError (never RangeError/TypeError)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(valueArb, { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        fc.nat(255),
+        fc.constantFrom('truncate', 'flip', 'insert'),
+        (values, position, byte, mutation) => {
+          const bytes = encodeAll(values);
+          let mutated: Uint8Array;
+          if (mutation === 'truncate') mutated = bytes.slice(0, position % bytes.length);
+          else if (mutation === 'flip') {
+            mutated = bytes.slice();
+            mutated[position % bytes.length] ^= 1 << (byte % 8);
+          } else {
+            const at = position % (bytes.length + 1);
+            mutated = new Uint8Array([...bytes.slice(0, at), byte, ...bytes.slice(at)]);
+          }
+          try {
+            decodeAll(mutated, values.map((v) => v.kind));
+          } catch (error) {
+            expect(error).toBeInstanceOf(DecodeError);
+          }
+          if (mutation === 'truncate') expect(() => decodeAll(mutated, values.map((v) => v.kind))).toThrow(DecodeError);
+        },
+      ),
+      params,
+    );
+  });
+
+  it('random bytes read as any type throw only DecodeError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.array(fc.constantFrom<Value['kind']>('uint', 'int', 'float', 'string', 'units', 'bytes', 'json'), { minLength: 1, maxLength: 5 }), (bytes, kinds) => {
+        try {
+          decodeAll(bytes, kinds);
+        } catch (error) {
+          expect(error).toBeInstanceOf(DecodeError);
+        }
+      }),
+      params,
+    );
+  });
+
+  it('reports the byte offset and rejects overflow, overlong varints, invalid utf-8 and deep JSON', () => {
+    const cases: [Uint8Array, (d: Decoder) => unknown, string][] = [
+      [new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), (d) => d.readVarUint(), 'overflow'],
+      [new Uint8Array([0x80, 0x00]), (d) => d.readVarUint(), 'overlong'],
+      [new Uint8Array([0x02, 0xc3, 0x28]), (d) => d.readString(), 'utf-8'],
+      [new Uint8Array([0x40]), (d) => d.readVarInt(), 'negative zero'],
+      [new Uint8Array([0x09]), (d) => readJson(d), 'tag'],
+      [new Uint8Array(Array(MAX_JSON_DEPTH + 1).fill(6).flatMap((t) => [t, 1])), (d) => readJson(d), 'deeper'],
+    ];
+    for (const [bytes, fn, message] of cases) {
+      const decoder = new Decoder(bytes);
+      expect(() => fn(decoder)).toThrow(DecodeError);
+      expect(() => fn(new Decoder(bytes))).toThrow(message);
+    }
+    try {
+      const decoder = new Decoder(new Uint8Array([1, 2, 0x05]));
+      decoder.readByte();
+      decoder.readByte();
+      decoder.readString();
+    } catch (error) {
+      expect((error as DecodeError).offset).toBe(3);
+    }
+  });
+
+  it('"__proto__" keys decode as data, not as a prototype', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}}') as JsonValue;
+    const encoder = new Encoder();
+    writeJson(encoder, value);
+    const decoded = readJson(new Decoder(encoder.toBytes())) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(Object.keys(decoded)).toEqual(['__proto__']);
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * A validating binary reader, the mirror of `Encoder`. Every read checks bounds and value ranges
+ * and throws `DecodeError` (with the byte offset) instead of returning garbage.
+ */
+import { DecodeError } from './errors';
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads values written by `Encoder`. Invariant: `offset <= bytes.length`. */
+export class Decoder {
+  private position = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** The current read offset. */
+  get offset(): number {
+    return this.position;
+  }
+
+  /** Bytes left to read. */
+  get remaining(): number {
+    return this.bytes.length - this.position;
+  }
+
+  /** True when every byte has been read. */
+  get done(): boolean {
+    return this.position >= this.bytes.length;
+  }
+
+  /** Throws a `DecodeError` at the current offset. */
+  fail(reason: string): never {
+    throw new DecodeError(reason, this.position);
+  }
+
+  /** Throws unless every byte has been read (trailing garbage is an error). */
+  expectEnd(): void {
+    if (!this.done) this.fail(`${this.remaining} trailing bytes`);
+  }
+
+  readByte(): number {
+    if (this.position >= this.bytes.length) this.fail('unexpected end of input');
+    return this.bytes[this.position++]!;
+  }
+
+  /** Unsigned varint in [0, 2^53); rejects overlong and overflowing encodings. */
+  readVarUint(): number {
+    const start = this.position;
+    let result = 0;
+    let multiplier = 1;
+    for (let i = 0; i < 8; i++) {
+      const byte = this.readByte();
+      result += (byte & 0x7f) * multiplier;
+      if ((byte & 0x80) === 0) {
+        if (byte === 0 && i > 0) throw new DecodeError('overlong varuint', start);
+        if (!Number.isSafeInteger(result)) throw new DecodeError('varuint overflows 2^53', start);
+        return result;
+      }
+      multiplier *= 0x80;
+    }
+    throw new DecodeError('varuint longer than 8 bytes', start);
+  }
+
+  /** A varuint that must lie in [min, max]. */
+  readVarUintIn(min: number, max: number, what: string): number {
+    const start = this.position;
+    const value = this.readVarUint();
+    if (value < min || value > max) throw new DecodeError(`${what} ${value} out of range [${min}, ${max}]`, start);
+    return value;
+  }
+
+  /** Signed varint (sign-magnitude, see `Encoder.writeVarInt`). */
+  readVarInt(): number {
+    const start = this.position;
+    const first = this.readByte();
+    const negative = (first & 0x40) !== 0;
+    let magnitude = first & 0x3f;
+    let multiplier = 0x40;
+    let more = (first & 0x80) !== 0;
+    let count = 0;
+    while (more) {
+      if (++count > 8) throw new DecodeError('varint longer than 9 bytes', start);
+      const byte = this.readByte();
+      if ((byte & 0x80) === 0 && byte === 0) throw new DecodeError('overlong varint', start);
+      magnitude += (byte & 0x7f) * multiplier;
+      multiplier *= 0x80;
+      more = (byte & 0x80) !== 0;
+    }
+    if (!Number.isSafeInteger(magnitude)) throw new DecodeError('varint overflows 2^53', start);
+    if (negative && magnitude === 0) throw new DecodeError('negative zero varint', start);
+    return negative ? -magnitude : magnitude;
+  }
+
+  readFloat64(): number {
+    if (this.remaining < 8) this.fail('unexpected end of input (float64)');
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.position, 8);
+    this.position += 8;
+    return view.getFloat64(0, false);
+  }
+
+  /** Raw bytes, no length prefix (a view, not a copy). */
+  readRaw(length: number): Uint8Array {
+    if (length > this.remaining) this.fail(`length ${length} exceeds the ${this.remaining} bytes left`);
+    const bytes = this.bytes.subarray(this.position, this.position + length);
+    this.position += length;
+    return bytes;
+  }
+
+  /** Length-prefixed bytes (a copy). */
+  readBytes(): Uint8Array {
+    return this.readRaw(this.readVarUint()).slice();
+  }
+
+  /** A length-prefixed utf-8 string; invalid utf-8 is a `DecodeError`. */
+  readString(): string {
+    const start = this.position;
+    const length = this.readVarUint();
+    const bytes = this.readRaw(length);
+    let ascii = length < 64;
+    if (ascii) {
+      for (let i = 0; i < length; i++) {
+        if (bytes[i]! > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+    }
+    if (ascii) return String.fromCharCode(...bytes);
+    try {
+      return textDecoder.decode(bytes);
+    } catch {
+      throw new DecodeError('invalid utf-8 string', start);
+    }
+  }
+
+  /** A string written by `Encoder.writeCodeUnits` (lone surrogates preserved). */
+  readCodeUnits(): string {
+    const mode = this.readByte();
+    if (mode === 0) return this.readString();
+    if (mode !== 1) this.fail(`unknown string mode ${mode}`);
+    const length = this.readVarUint();
+    if (length > this.remaining) this.fail(`string length ${length} exceeds the ${this.remaining} bytes left`);
+    const units = new Array<number>(length);
+    for (let i = 0; i < length; i++) units[i] = this.readVarUintIn(0, 0xffff, 'code unit');
+    let result = '';
+    for (let i = 0; i < length; i += 4096) result += String.fromCharCode(...units.slice(i, i + 4096));
+    return result;
+  }
+
+  /** An id written by `Encoder.writeId`; the replica must fit in 32 bits. */
+  readId(): { replica: number; clock: number } {
+    const replica = this.readVarUintIn(0, 0xffff_ffff, 'replica id');
+    const clock = this.readVarUint();
+    return { replica, clock };
+  }
+}

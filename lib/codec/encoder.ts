@@ -1,0 +1,146 @@
+/**
+ * A growable binary writer. Integers are LEB128-style varints (7 bits per byte, low bits first);
+ * signed integers use a sign bit in the first byte (sign-magnitude, like Yjs), so every safe
+ * integer in [-(2^53-1), 2^53-1] round-trips exactly.
+ */
+import { EncodeError } from './errors';
+
+const textEncoder = new TextEncoder();
+
+/** A growable byte buffer with typed writes. Invariant: `length <= buffer.length`. */
+export class Encoder {
+  private buffer: Uint8Array;
+  private view: DataView;
+  private position = 0;
+
+  constructor(initialCapacity = 64) {
+    this.buffer = new Uint8Array(Math.max(8, initialCapacity));
+    this.view = new DataView(this.buffer.buffer);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.position;
+  }
+
+  /** A copy of the bytes written. */
+  toBytes(): Uint8Array {
+    return this.buffer.slice(0, this.position);
+  }
+
+  writeByte(value: number): void {
+    this.ensure(1);
+    this.buffer[this.position++] = value & 0xff;
+  }
+
+  /** Unsigned varint, for integers in [0, 2^53). */
+  writeVarUint(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) throw new EncodeError(`varuint out of range: ${value}`);
+    this.ensure(8);
+    while (value > 0x7f) {
+      this.buffer[this.position++] = 0x80 | (value % 0x80);
+      value = Math.floor(value / 0x80);
+    }
+    this.buffer[this.position++] = value;
+  }
+
+  /** Signed varint: first byte = continuation bit, sign bit, 6 low bits of |value|; then 7 bits per byte. */
+  writeVarInt(value: number): void {
+    if (!Number.isSafeInteger(value)) throw new EncodeError(`varint out of range: ${value}`);
+    this.ensure(9);
+    const negative = value < 0;
+    let magnitude = Math.abs(value);
+    const low = magnitude % 0x40;
+    magnitude = Math.floor(magnitude / 0x40);
+    this.buffer[this.position++] = (magnitude > 0 ? 0x80 : 0) | (negative ? 0x40 : 0) | low;
+    while (magnitude > 0) {
+      this.buffer[this.position++] = (magnitude > 0x7f ? 0x80 : 0) | (magnitude % 0x80);
+      magnitude = Math.floor(magnitude / 0x80);
+    }
+  }
+
+  writeFloat64(value: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.position, value, false);
+    this.position += 8;
+  }
+
+  /** A utf-8 string, length-prefixed (byte length). Lone surrogates are written as U+FFFD. */
+  writeString(value: string): void {
+    // Fast path for short ASCII strings (most keystrokes).
+    if (value.length < 64) {
+      let ascii = true;
+      for (let i = 0; i < value.length; i++) {
+        if (value.charCodeAt(i) > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.writeVarUint(value.length);
+        this.ensure(value.length);
+        for (let i = 0; i < value.length; i++) this.buffer[this.position++] = value.charCodeAt(i);
+        return;
+      }
+    }
+    this.writeBytes(textEncoder.encode(value));
+  }
+
+  /**
+   * A string of UTF-16 code units that may hold lone surrogates (text split between the halves of a
+   * pair): a mode byte, then utf-8 (mode 0, well-formed strings) or the code units (mode 1).
+   */
+  writeCodeUnits(value: string): void {
+    if (isWellFormed(value)) {
+      this.writeByte(0);
+      this.writeString(value);
+      return;
+    }
+    this.writeByte(1);
+    this.writeVarUint(value.length);
+    for (let i = 0; i < value.length; i++) this.writeVarUint(value.charCodeAt(i));
+  }
+
+  /** Length-prefixed raw bytes. */
+  writeBytes(bytes: Uint8Array): void {
+    this.writeVarUint(bytes.length);
+    this.writeRaw(bytes);
+  }
+
+  /** Raw bytes, no length prefix. */
+  writeRaw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.position);
+    this.position += bytes.length;
+  }
+
+  /** An id: replica then clock, both varuint. */
+  writeId(id: { readonly replica: number; readonly clock: number }): void {
+    this.writeVarUint(id.replica);
+    this.writeVarUint(id.clock);
+  }
+
+  private ensure(extra: number): void {
+    const needed = this.position + extra;
+    if (needed <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const next = new Uint8Array(capacity);
+    next.set(this.buffer.subarray(0, this.position));
+    this.buffer = next;
+    this.view = new DataView(next.buffer);
+  }
+}
+
+/** True when `value` has no lone surrogate (so utf-8 round-trips it exactly). */
+export function isWellFormed(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    if (unit >= 0xdc00) return false;
+    const next = value.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
+}

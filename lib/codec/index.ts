@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './encoder';
+export * from './decoder';
+export * from './json';

@@ -3,10 +3,11 @@
  * readable random ids for new documents. Randomness is passed in.
  */
 
-/** A validated document id: 1–128 characters of `[A-Za-z0-9_-]`. */
-export type DocId = string & { readonly __brand: 'DocId' };
+import { isDocId as isProtocolDocId, type DocId } from '../sync/protocol';
 
-/** The rule every document id must satisfy. */
+export type { DocId };
+
+/** The rule every document id must satisfy (the same as the wire protocol's). */
 export const DOC_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Thrown by `parseDocId` for an id that breaks `DOC_ID_PATTERN`. */
@@ -19,7 +20,7 @@ export class InvalidDocIdError extends Error {
 
 /** True when `input` is a valid document id. */
 export function isDocId(input: string): input is DocId {
-  return DOC_ID_PATTERN.test(input);
+  return isProtocolDocId(input);
 }
 
 /** Returns `input` as a `DocId` or throws `InvalidDocIdError`. */

@@ -1,0 +1,15 @@
+/**
+ * The benchmark adapters, by name: ours first, then the peers. Outside programs (benchmarks, the
+ * convergence fuzz) import this map with `tsx` and treat every entry alike.
+ */
+import { automergeAdapter } from "./automerge";
+import type { TextCrdtAdapter } from "./types";
+import { yjsAdapter } from "./yjs";
+
+export type { TextCrdtAdapter, TextReplica } from "./types";
+
+/** Every adapter under its name; key order is table order. */
+export const adapters: Record<string, TextCrdtAdapter> = {
+  yjs: yjsAdapter,
+  automerge: automergeAdapter,
+};

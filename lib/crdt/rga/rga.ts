@@ -1,0 +1,352 @@
+/**
+ * `Rga`: the fast sequence CRDT Tandem uses. Same ordering as `ReferenceRga` (FugueMax /
+ * YjsMod: origin left + origin right), but characters live in spans (one per run of a
+ * replica's consecutive inserts, split on demand), spans live in a B+tree with visible and
+ * total counts (`SpanTree`), and ids are found through a per-replica sorted index (`IdIndex`).
+ * Deleted spans keep their length and drop their content.
+ */
+import { MissingOriginError, SequenceRangeError } from './errors';
+import { IdIndex } from './id-index';
+import { pushDelete, pushInsert, pushRange, pushRun, validateRun } from './shared';
+import { NONE, Span } from './span';
+import { SpanTree } from './span-tree';
+import type { IdRange, InsertRun, ItemId, Sequence, TextDelta } from './types';
+
+function idOrNull(replica: number, clock: number): ItemId | null {
+  return replica === NONE ? null : { replica, clock };
+}
+
+/** The span-based FugueMax / YjsMod sequence. */
+export class Rga implements Sequence {
+  private readonly tree = new SpanTree();
+  private readonly ids = new IdIndex();
+
+  get length(): number {
+    return this.tree.visible;
+  }
+
+  toString(): string {
+    const parts: string[] = [];
+    this.tree.forEach((span) => {
+      if (span.content !== null) parts.push(span.content);
+    });
+    return parts.join('');
+  }
+
+  insertLocal(index: number, content: string, replica: number, clock: number): InsertRun {
+    const visible = this.tree.visible;
+    if (!Number.isInteger(index) || index < 0 || index > visible) throw new SequenceRangeError(index, 0, visible);
+    let left: Span | null;
+    let right: Span | null;
+    if (index === visible) {
+      left = this.tree.last();
+      right = null;
+    } else {
+      this.tree.locateVisible(index);
+      const span = this.tree.foundSpan as Span;
+      const offset = this.tree.foundOffset;
+      if (offset > 0 && content.length > 0) {
+        left = span;
+        right = this.split(span, offset);
+      } else if (offset > 0) {
+        // Nothing to insert: report the origins without splitting.
+        const run: InsertRun = {
+          replica,
+          clock,
+          length: 0,
+          originLeft: { replica: span.replica, clock: span.clock + offset - 1 },
+          originRight: { replica: span.replica, clock: span.clock + offset },
+          content,
+        };
+        return run;
+      } else {
+        left = this.tree.prev(span);
+        right = span;
+      }
+    }
+    const run: InsertRun = {
+      replica,
+      clock,
+      length: content.length,
+      originLeft: left === null ? null : { replica: left.replica, clock: left.clock + left.length - 1 },
+      originRight: right === null ? null : { replica: right.replica, clock: right.clock },
+      content,
+    };
+    if (content.length === 0) return run;
+    const rightReplica = right === null ? NONE : right.replica;
+    const rightClock = right === null ? 0 : right.clock;
+    if (left !== null && !this.maybeAppend(left, replica, clock, rightReplica, rightClock, content)) {
+      this.place(left, new Span(replica, clock, content.length, left.replica, left.clock + left.length - 1, rightReplica, rightClock, content));
+    } else if (left === null) {
+      this.place(null, new Span(replica, clock, content.length, NONE, 0, rightReplica, rightClock, content));
+    }
+    return run;
+  }
+
+  deleteLocal(index: number, length: number): IdRange[] {
+    const visible = this.tree.visible;
+    if (!Number.isInteger(index) || !Number.isInteger(length) || index < 0 || length < 0 || index + length > visible) {
+      throw new SequenceRangeError(index, length, visible);
+    }
+    const ranges: IdRange[] = [];
+    let remaining = length;
+    while (remaining > 0) {
+      this.tree.locateVisible(index);
+      let span = this.tree.foundSpan as Span;
+      const offset = this.tree.foundOffset;
+      if (offset > 0) span = this.split(span, offset);
+      if (span.length > remaining) this.split(span, remaining);
+      pushRange(ranges, span.replica, span.clock, span.length);
+      remaining -= span.length;
+      this.markDeleted(span);
+    }
+    return ranges;
+  }
+
+  has(id: ItemId): boolean {
+    return this.ids.find(id.replica, id.clock) !== undefined;
+  }
+
+  canIntegrate(run: InsertRun): boolean {
+    return (run.originLeft === null || this.has(run.originLeft)) && (run.originRight === null || this.has(run.originRight));
+  }
+
+  integrate(run: InsertRun): TextDelta[] {
+    validateRun(run);
+    for (const origin of [run.originLeft, run.originRight]) {
+      if (origin !== null && !this.has(origin)) throw new MissingOriginError(origin.replica, origin.clock);
+    }
+    const deltas: TextDelta[] = [];
+    const end = run.clock + run.length;
+    let clock = run.clock;
+    while (clock < end) {
+      const known = this.ids.find(run.replica, clock);
+      if (known !== undefined) {
+        clock = known.clock + known.length;
+        continue;
+      }
+      const pieceEnd = Math.min(end, this.ids.nextStartAfter(run.replica, clock));
+      const offset = clock - run.clock;
+      const content = run.content === null ? null : run.content.slice(offset, pieceEnd - run.clock);
+      const span =
+        offset === 0
+          ? new Span(
+              run.replica,
+              clock,
+              pieceEnd - clock,
+              run.originLeft === null ? NONE : run.originLeft.replica,
+              run.originLeft === null ? 0 : run.originLeft.clock,
+              run.originRight === null ? NONE : run.originRight.replica,
+              run.originRight === null ? 0 : run.originRight.clock,
+              content,
+            )
+          : new Span(
+              run.replica,
+              clock,
+              pieceEnd - clock,
+              run.replica,
+              clock - 1,
+              run.originRight === null ? NONE : run.originRight.replica,
+              run.originRight === null ? 0 : run.originRight.clock,
+              content,
+            );
+      const placed = this.integrateSpan(span);
+      if (content !== null) pushInsert(deltas, this.tree.visiblePosition(placed) + (clock - placed.clock), content);
+      clock = pieceEnd;
+    }
+    return deltas;
+  }
+
+  deleteRange(range: IdRange): TextDelta[] {
+    const deltas: TextDelta[] = [];
+    const end = range.clock + range.length;
+    let clock = range.clock;
+    while (clock < end) {
+      let span = this.ids.find(range.replica, clock);
+      if (span === undefined) {
+        clock = this.ids.nextStartAfter(range.replica, clock);
+        continue;
+      }
+      const spanEnd = span.clock + span.length;
+      if (span.content !== null) {
+        if (clock > span.clock) span = this.split(span, clock - span.clock);
+        if (spanEnd > end) this.split(span, end - span.clock);
+        pushDelete(deltas, this.tree.visiblePosition(span), span.length);
+        this.markDeleted(span);
+      }
+      clock = Math.min(spanEnd, end);
+    }
+    return deltas;
+  }
+
+  runsOf(replica: number, from: number, to: number): InsertRun[] {
+    const runs: InsertRun[] = [];
+    this.ids.forEachIn(replica, from, to, (span) => {
+      const start = Math.max(from, span.clock);
+      const stop = Math.min(to, span.clock + span.length);
+      pushRun(runs, {
+        replica,
+        clock: start,
+        length: stop - start,
+        originLeft: start === span.clock ? idOrNull(span.leftReplica, span.leftClock) : { replica, clock: start - 1 },
+        originRight: idOrNull(span.rightReplica, span.rightClock),
+        content: span.content === null ? null : span.content.slice(start - span.clock, stop - span.clock),
+      });
+    });
+    return runs;
+  }
+
+  indexOf(id: ItemId): number {
+    const span = this.ids.find(id.replica, id.clock);
+    if (span === undefined) return -1;
+    return this.tree.visiblePosition(span) + (span.content === null ? 0 : id.clock - span.clock);
+  }
+
+  idAt(index: number): ItemId | null {
+    if (!Number.isInteger(index) || !this.tree.locateVisible(index)) return null;
+    const span = this.tree.foundSpan as Span;
+    return { replica: span.replica, clock: span.clock + this.tree.foundOffset };
+  }
+
+  /**
+   * Places a span of unknown characters (YjsMod / FugueMax) and returns the span now holding
+   * them (it may have been merged into its left neighbour). Works span by span: after the
+   * first character of a scanned span decides, the rest of it (whose origin left is the
+   * character before) is always skipped along with it, exactly as the per-character rule does.
+   */
+  private integrateSpan(span: Span): Span {
+    const left = span.leftReplica === NONE ? null : this.spanEndingAt(span.leftReplica, span.leftClock);
+    const right = span.rightReplica === NONE ? null : this.spanStartingAt(span.rightReplica, span.rightClock);
+    const leftPosition = left === null ? -1 : this.tree.rawPosition(left) + left.length - 1;
+    let rightPosition = -2; // computed on demand; +Infinity for the document end
+    let dest = left;
+    let scanning = false;
+    let prev = left;
+    let other = left === null ? this.tree.first() : this.tree.next(left);
+    for (;;) {
+      if (!scanning) dest = prev;
+      if (other === null || other === right) break;
+      const current: Span = other;
+      prev = current;
+      other = this.tree.next(current);
+      if (current.leftReplica === span.leftReplica && (span.leftReplica === NONE || current.leftClock === span.leftClock)) {
+        // Same origin left: a concurrent sibling. Order by origin right, then by replica.
+        if (current.rightReplica === span.rightReplica && (span.rightReplica === NONE || current.rightClock === span.rightClock)) {
+          if (span.replica < current.replica) break;
+          scanning = false;
+          continue;
+        }
+        if (rightPosition === -2) rightPosition = right === null ? Number.POSITIVE_INFINITY : this.tree.rawPosition(right);
+        scanning = this.rawPositionOfId(current.rightReplica, current.rightClock, Number.POSITIVE_INFINITY) < rightPosition;
+        continue;
+      }
+      // Origin left before ours: we have passed all of our origin's subtree. After it: skip.
+      if (this.rawPositionOfId(current.leftReplica, current.leftClock, -1) < leftPosition) break;
+    }
+    if (dest !== null && this.maybeAppend(dest, span.replica, span.clock, span.rightReplica, span.rightClock, span.content, span)) return dest;
+    this.place(dest, span);
+    return span;
+  }
+
+  /**
+   * Extends `left` by the new characters when they continue it (same replica, next clock,
+   * origin left = its last character, same origin right, same deletedness). Returns whether it did.
+   */
+  private maybeAppend(
+    left: Span,
+    replica: number,
+    clock: number,
+    rightReplica: number,
+    rightClock: number,
+    content: string | null,
+    candidate?: Span,
+  ): boolean {
+    if (
+      left.replica !== replica ||
+      left.clock + left.length !== clock ||
+      left.rightReplica !== rightReplica ||
+      (rightReplica !== NONE && left.rightClock !== rightClock) ||
+      (left.content === null) !== (content === null)
+    ) {
+      return false;
+    }
+    if (candidate !== undefined && (candidate.leftReplica !== replica || candidate.leftClock !== clock - 1)) return false;
+    const added = content === null ? (candidate as Span).length : content.length;
+    left.length += added;
+    if (content !== null) left.content += content;
+    this.tree.adjust(left, content === null ? 0 : added, added);
+    return true;
+  }
+
+  /** Inserts a new span after `after` (null = at the start) in the tree and the id index. */
+  private place(after: Span | null, span: Span): void {
+    this.tree.insertAfter(after, span);
+    this.ids.insert(span);
+  }
+
+  /** Cuts `span` at `offset` and returns the tail, placed after it everywhere. */
+  private split(span: Span, offset: number): Span {
+    const tail = span.splitAt(offset);
+    this.tree.insertSplit(span, tail);
+    this.ids.insert(tail);
+    return tail;
+  }
+
+  /** Marks a visible span deleted (dropping its content) and merges it with deleted neighbours it continues. */
+  private markDeleted(span: Span): void {
+    span.content = null;
+    this.tree.adjust(span, -span.length, 0);
+    const prev = this.tree.prev(span);
+    let kept = span;
+    if (prev !== null && this.continuesDeleted(prev, span)) {
+      this.absorb(prev, span);
+      kept = prev;
+    }
+    const next = this.tree.next(kept);
+    if (next !== null && this.continuesDeleted(kept, next)) this.absorb(kept, next);
+  }
+
+  /** True when deleted `next` continues deleted `head` (ids, origins), so they can be one span. */
+  private continuesDeleted(head: Span, next: Span): boolean {
+    return (
+      head.content === null &&
+      next.content === null &&
+      head.replica === next.replica &&
+      head.clock + head.length === next.clock &&
+      next.leftReplica === next.replica &&
+      next.leftClock === next.clock - 1 &&
+      head.rightReplica === next.rightReplica &&
+      (next.rightReplica === NONE || head.rightClock === next.rightClock)
+    );
+  }
+
+  /** Merges deleted `next` into deleted `head`, which it continues. */
+  private absorb(head: Span, next: Span): void {
+    this.tree.remove(next);
+    this.ids.remove(next);
+    head.length += next.length;
+    this.tree.adjust(head, 0, next.length);
+  }
+
+  /** The span whose last character is (replica, clock), splitting if needed; throws when unknown. */
+  private spanEndingAt(replica: number, clock: number): Span {
+    const span = this.ids.find(replica, clock);
+    if (span === undefined) throw new MissingOriginError(replica, clock);
+    if (clock < span.clock + span.length - 1) this.split(span, clock - span.clock + 1);
+    return span;
+  }
+
+  /** The span whose first character is (replica, clock), splitting if needed; throws when unknown. */
+  private spanStartingAt(replica: number, clock: number): Span {
+    const span = this.ids.find(replica, clock);
+    if (span === undefined) throw new MissingOriginError(replica, clock);
+    return clock > span.clock ? this.split(span, clock - span.clock) : span;
+  }
+
+  /** Raw position of a character; `ifNone` for the document start/end. */
+  private rawPositionOfId(replica: number, clock: number, ifNone: number): number {
+    if (replica === NONE) return ifNone;
+    const span = this.ids.find(replica, clock) as Span;
+    return this.tree.rawPosition(span) + (clock - span.clock);
+  }
+}

@@ -2,3 +2,6 @@
 export * from './errors';
 export * from './protocol';
 export * from './codec';
+export * from './session';
+export * from './room';
+export * from './relay';

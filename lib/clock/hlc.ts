@@ -93,6 +93,14 @@ export class Hlc {
    */
   receive(remote: HlcTimestamp): HlcTimestamp {
     this.checkSkew(remote);
+    return this.observe(remote);
+  }
+
+  /**
+   * `receive` without the skew check, for a timestamp that already passed `checkSkew` (so that a
+   * caller can validate a whole batch first and then integrate it without any throw).
+   */
+  observe(remote: HlcTimestamp): HlcTimestamp {
     const physical = this.physical();
     const wall = Math.max(physical, this.wallMs, remote.wallMs);
     if (wall === this.wallMs && wall === remote.wallMs) this.logical = Math.max(this.logical, remote.logical) + 1;

@@ -1,0 +1,107 @@
+/**
+ * The delete set: a grow-only set of id ranges (Yjs-style), kept per replica as sorted, disjoint,
+ * non-adjacent `[start, end)` ranges. It is a CRDT of its own (union) and its size is the number
+ * of maximal deleted runs, not the number of deleted items.
+ */
+import type { IdRange } from './rga/types';
+
+/** A compact set of id ranges. Invariant: per replica, `bounds` is [s0, e0, s1, e1, ...] with s0 < e0 < s1 < e1 ... */
+export class DeleteSet {
+  private readonly byReplica = new Map<number, number[]>();
+
+  /** True when nothing is deleted. */
+  get isEmpty(): boolean {
+    return this.byReplica.size === 0;
+  }
+
+  /** Adds `[clock, clock + length)` of `replica`; returns the parts that were not already covered, in order. */
+  add(replica: number, clock: number, length: number): IdRange[] {
+    if (length <= 0) return [];
+    let bounds = this.byReplica.get(replica);
+    if (bounds === undefined) {
+      bounds = [];
+      this.byReplica.set(replica, bounds);
+    }
+    const end = clock + length;
+    // Fast path: append after the last range.
+    const lastEnd = bounds.length === 0 ? -1 : bounds[bounds.length - 1]!;
+    if (clock > lastEnd) {
+      bounds.push(clock, end);
+      return [{ replica, clock, length }];
+    }
+    if (clock === lastEnd) {
+      bounds[bounds.length - 1] = end;
+      return [{ replica, clock, length }];
+    }
+    // First range whose end >= clock (it touches or follows the new range).
+    let i = this.firstEndAtLeast(bounds, clock);
+    const added: IdRange[] = [];
+    let cursor = clock;
+    let newStart = clock;
+    let newEnd = end;
+    const first = i;
+    while (i < bounds.length && bounds[i]! <= end) {
+      const s = bounds[i]!;
+      const e = bounds[i + 1]!;
+      if (s > cursor) added.push({ replica, clock: cursor, length: s - cursor });
+      cursor = Math.max(cursor, e);
+      newStart = Math.min(newStart, s);
+      newEnd = Math.max(newEnd, e);
+      i += 2;
+    }
+    if (cursor < end) added.push({ replica, clock: cursor, length: end - cursor });
+    bounds.splice(first, i - first, newStart, newEnd);
+    return added;
+  }
+
+  /** True when the id is deleted. */
+  has(replica: number, clock: number): boolean {
+    const bounds = this.byReplica.get(replica);
+    if (bounds === undefined) return false;
+    const i = this.firstEndAtLeast(bounds, clock + 1);
+    return i < bounds.length && bounds[i]! <= clock;
+  }
+
+  /** The deleted parts of `[clock, clock + length)` of `replica`, in order. */
+  intersect(replica: number, clock: number, length: number): IdRange[] {
+    const bounds = this.byReplica.get(replica);
+    if (bounds === undefined) return [];
+    const end = clock + length;
+    const out: IdRange[] = [];
+    for (let i = this.firstEndAtLeast(bounds, clock + 1); i < bounds.length && bounds[i]! < end; i += 2) {
+      const s = Math.max(bounds[i]!, clock);
+      const e = Math.min(bounds[i + 1]!, end);
+      if (e > s) out.push({ replica, clock: s, length: e - s });
+    }
+    return out;
+  }
+
+  /** Every range, sorted by replica then clock (canonical). */
+  ranges(): IdRange[] {
+    const out: IdRange[] = [];
+    for (const replica of [...this.byReplica.keys()].sort((a, b) => a - b)) {
+      const bounds = this.byReplica.get(replica)!;
+      for (let i = 0; i < bounds.length; i += 2) out.push({ replica, clock: bounds[i]!, length: bounds[i + 1]! - bounds[i]! });
+    }
+    return out;
+  }
+
+  /** Index (even) of the first range whose end is >= `clock`, or `bounds.length`. */
+  private firstEndAtLeast(bounds: number[], clock: number): number {
+    let lo = 0;
+    let hi = bounds.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (bounds[mid * 2 + 1]! < clock) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo * 2;
+  }
+}
+
+/** Sorts and merges id ranges into canonical form (by replica, then clock; adjacent ranges joined). */
+export function normalizeRanges(ranges: readonly IdRange[]): IdRange[] {
+  const set = new DeleteSet();
+  for (const range of ranges) set.add(range.replica, range.clock, range.length);
+  return set.ranges();
+}

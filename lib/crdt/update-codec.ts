@@ -1,0 +1,313 @@
+/**
+ * The binary update format (version 1). An update is: a field table (name, kind), per replica a
+ * clock-ordered list of operations (gaps allowed, e.g. when pending operations are forwarded), and
+ * a delete set. Everything is validated while decoding; `decodeUpdate` throws `DecodeError` on any
+ * bad byte or impossible value and never returns a partial update.
+ *
+ * Layout: version byte; fields: count, then (name, kind byte) sorted by name; replicas: count, then
+ * per replica (strictly increasing id) op count and ops; each op is a header byte (kind in the low
+ * 3 bits, bit 3 = a clock gap follows; the first op of a replica always has its absolute clock)
+ * and its body; delete set: replica count, per replica the id, range count, then (gap, length).
+ */
+import { Decoder } from '../codec/decoder';
+import { Encoder } from '../codec/encoder';
+import { DecodeError } from '../codec/errors';
+import { readJson, writeJson, type JsonValue } from '../codec/json';
+import type { HlcTimestamp } from '../clock/hlc';
+import type { ReplicaId } from '../clock/replica';
+import type { IdRange, InsertRun, ItemId } from './rga/types';
+
+export const UPDATE_VERSION = 1;
+
+/** The CRDT type of a field. */
+export type FieldKind = 'text' | 'set' | 'map' | 'register' | 'counter';
+const FIELD_KINDS: readonly FieldKind[] = ['text', 'set', 'map', 'register', 'counter'];
+
+/** A field as named in an update. */
+export interface FieldRef {
+  readonly name: string;
+  readonly kind: FieldKind;
+}
+
+/** One operation of a replica; `clock` is its first clock unit. */
+export type Op =
+  | { readonly kind: 'skip'; readonly clock: number; readonly length: number }
+  | { readonly kind: 'insert'; readonly clock: number; readonly field: FieldRef; readonly run: InsertRun }
+  | { readonly kind: 'add'; readonly clock: number; readonly field: FieldRef; readonly value: string }
+  | { readonly kind: 'mapSet'; readonly clock: number; readonly field: FieldRef; readonly key: string; readonly value: JsonValue | undefined; readonly ts: HlcTimestamp }
+  | { readonly kind: 'registerSet'; readonly clock: number; readonly field: FieldRef; readonly value: JsonValue; readonly ts: HlcTimestamp }
+  | { readonly kind: 'counterAdd'; readonly clock: number; readonly field: FieldRef; readonly delta: number };
+
+/** The field kind each op kind requires. */
+const OP_FIELD_KIND = { insert: 'text', add: 'set', mapSet: 'map', registerSet: 'register', counterAdd: 'counter' } as const;
+const OP_TAGS = ['skip', 'insert', 'add', 'mapSet', 'registerSet', 'counterAdd'] as const;
+
+/** Clock units an operation consumes. */
+export function opLength(op: Op): number {
+  if (op.kind === 'skip') return op.length;
+  if (op.kind === 'insert') return op.run.length;
+  return 1;
+}
+
+/** The operations of one replica. Invariant: sorted by clock, non-overlapping. */
+export interface ReplicaOps {
+  readonly replica: ReplicaId;
+  readonly ops: readonly Op[];
+}
+
+/** A decoded update. Invariant: replicas sorted by id; fields unique by name; deletes normalised per replica. */
+export interface Update {
+  readonly fields: readonly FieldRef[];
+  readonly replicas: readonly ReplicaOps[];
+  readonly deletes: readonly IdRange[];
+}
+
+const MAX_CLOCK = Number.MAX_SAFE_INTEGER;
+
+/** Encodes an update. `fields` must contain every field the ops reference. */
+export function encodeUpdate(update: Update): Uint8Array {
+  const encoder = new Encoder(64);
+  encoder.writeByte(UPDATE_VERSION);
+  const fields = [...update.fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const fieldIndex = new Map<string, number>();
+  encoder.writeVarUint(fields.length);
+  fields.forEach((field, i) => {
+    fieldIndex.set(field.name, i);
+    encoder.writeCodeUnits(field.name);
+    encoder.writeByte(FIELD_KINDS.indexOf(field.kind));
+  });
+  const replicas = update.replicas.filter((r) => r.ops.length > 0);
+  encoder.writeVarUint(replicas.length);
+  for (const { replica, ops } of replicas) {
+    encoder.writeVarUint(replica);
+    encoder.writeVarUint(ops.length);
+    let expected = -1;
+    for (const op of ops) {
+      const gap = expected < 0 ? op.clock : op.clock - expected;
+      const tag = OP_TAGS.indexOf(op.kind);
+      encoder.writeByte(tag | (gap > 0 ? 8 : 0));
+      if (gap > 0) encoder.writeVarUint(gap);
+      writeOpBody(encoder, op, replica, fieldIndex);
+      expected = op.clock + opLength(op);
+    }
+  }
+  writeRanges(encoder, update.deletes);
+  return encoder.toBytes();
+}
+
+function writeOpBody(encoder: Encoder, op: Op, replica: number, fieldIndex: Map<string, number>): void {
+  if (op.kind === 'skip') return encoder.writeVarUint(op.length);
+  const index = fieldIndex.get(op.field.name);
+  if (index === undefined) throw new Error(`field ${op.field.name} missing from the field table`);
+  encoder.writeVarUint(index);
+  switch (op.kind) {
+    case 'insert': {
+      const { run } = op;
+      const leftIsPrevious = run.originLeft !== null && run.originLeft.replica === replica && run.originLeft.clock === op.clock - 1;
+      const flags = (run.originLeft !== null ? 1 : 0) | (run.originRight !== null ? 2 : 0) | (run.content !== null ? 4 : 0) | (leftIsPrevious ? 8 : 0);
+      encoder.writeByte(flags);
+      encoder.writeVarUint(run.length);
+      if (run.originLeft !== null && !leftIsPrevious) encoder.writeId(run.originLeft);
+      if (run.originRight !== null) encoder.writeId(run.originRight);
+      if (run.content !== null) encoder.writeCodeUnits(run.content);
+      return;
+    }
+    case 'add':
+      return encoder.writeCodeUnits(op.value);
+    case 'mapSet':
+      encoder.writeCodeUnits(op.key);
+      writeTimestamp(encoder, op.ts);
+      encoder.writeByte(op.value === undefined ? 0 : 1);
+      if (op.value !== undefined) writeJson(encoder, op.value);
+      return;
+    case 'registerSet':
+      writeTimestamp(encoder, op.ts);
+      return writeJson(encoder, op.value);
+    case 'counterAdd':
+      return encoder.writeVarInt(op.delta);
+  }
+}
+
+function writeTimestamp(encoder: Encoder, ts: HlcTimestamp): void {
+  encoder.writeVarUint(ts.wallMs);
+  encoder.writeVarUint(ts.logical);
+}
+
+/** Writes id ranges (must be sorted by replica, then clock, non-overlapping). */
+export function writeRanges(encoder: Encoder, ranges: readonly IdRange[]): void {
+  const groups: IdRange[][] = [];
+  for (const range of ranges) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[0]!.replica === range.replica) last.push(range);
+    else groups.push([range]);
+  }
+  encoder.writeVarUint(groups.length);
+  for (const group of groups) {
+    encoder.writeVarUint(group[0]!.replica);
+    encoder.writeVarUint(group.length);
+    let end = 0;
+    for (const range of group) {
+      encoder.writeVarUint(range.clock - end);
+      encoder.writeVarUint(range.length);
+      end = range.clock + range.length;
+    }
+  }
+}
+
+/** Decodes and validates an update; throws `DecodeError` on anything malformed. */
+export function decodeUpdate(bytes: Uint8Array): Update {
+  const decoder = new Decoder(bytes);
+  const version = decoder.readByte();
+  if (version !== UPDATE_VERSION) throw new DecodeError(`unknown update version ${version}`, 0);
+  const fieldCount = decoder.readVarUintIn(0, decoder.remaining, 'field count');
+  const fields: FieldRef[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < fieldCount; i++) {
+    const offset = decoder.offset;
+    const name = decoder.readCodeUnits();
+    const kind = FIELD_KINDS[decoder.readByte()];
+    if (kind === undefined) throw new DecodeError(`unknown field kind for ${JSON.stringify(name)}`, offset);
+    if (names.has(name)) throw new DecodeError(`duplicate field ${JSON.stringify(name)}`, offset);
+    names.add(name);
+    fields.push({ name, kind });
+  }
+  const replicaCount = decoder.readVarUintIn(0, decoder.remaining, 'replica count');
+  const replicas: ReplicaOps[] = [];
+  let previousReplica = -1;
+  for (let r = 0; r < replicaCount; r++) {
+    const offset = decoder.offset;
+    const replica = decoder.readVarUintIn(0, 0xffff_ffff, 'replica id') as ReplicaId;
+    if (replica <= previousReplica) throw new DecodeError('replicas out of order', offset);
+    previousReplica = replica;
+    const opCount = decoder.readVarUintIn(1, decoder.remaining, 'op count');
+    const ops: Op[] = [];
+    let expected = 0;
+    for (let i = 0; i < opCount; i++) {
+      const opOffset = decoder.offset;
+      const header = decoder.readByte();
+      const kind = OP_TAGS[header & 7];
+      if (kind === undefined || header > 15) throw new DecodeError(`unknown op header ${header}`, opOffset);
+      const hasGap = (header & 8) !== 0;
+      const gap = hasGap ? decoder.readVarUintIn(1, MAX_CLOCK, 'clock gap') : 0;
+      const clock = expected + gap;
+      const op = readOpBody(decoder, kind, replica, clock, fields, opOffset);
+      const end = clock + opLength(op);
+      if (!Number.isSafeInteger(end) || end > MAX_CLOCK) throw new DecodeError('clock overflow', opOffset);
+      ops.push(op);
+      expected = end;
+    }
+    replicas.push({ replica, ops });
+  }
+  const deletes = readRanges(decoder);
+  decoder.expectEnd();
+  return { fields, replicas, deletes };
+}
+
+function readField(decoder: Decoder, fields: readonly FieldRef[], opKind: keyof typeof OP_FIELD_KIND): FieldRef {
+  const offset = decoder.offset;
+  const field = fields[decoder.readVarUint()];
+  if (field === undefined) throw new DecodeError('op references an unknown field', offset);
+  if (field.kind !== OP_FIELD_KIND[opKind]) throw new DecodeError(`${opKind} op on ${field.kind} field ${JSON.stringify(field.name)}`, offset);
+  return field;
+}
+
+function readOpBody(decoder: Decoder, kind: Op['kind'], replica: number, clock: number, fields: readonly FieldRef[], offset: number): Op {
+  switch (kind) {
+    case 'skip':
+      return { kind, clock, length: decoder.readVarUintIn(1, MAX_CLOCK, 'skip length') };
+    case 'insert': {
+      const field = readField(decoder, fields, kind);
+      const flags = decoder.readByte();
+      if (flags > 15 || ((flags & 8) !== 0 && (flags & 1) === 0)) throw new DecodeError(`bad insert flags ${flags}`, offset);
+      const length = decoder.readVarUintIn(1, MAX_CLOCK, 'insert length');
+      let originLeft: ItemId | null = null;
+      if ((flags & 8) !== 0) {
+        if (clock === 0) throw new DecodeError('insert refers to clock -1', offset);
+        originLeft = { replica, clock: clock - 1 };
+      } else if ((flags & 1) !== 0) originLeft = decoder.readId();
+      const originRight = (flags & 2) !== 0 ? decoder.readId() : null;
+      const content = (flags & 4) !== 0 ? decoder.readCodeUnits() : null;
+      if (content !== null && content.length !== length) throw new DecodeError(`insert content has ${content.length} units, expected ${length}`, offset);
+      for (const origin of [originLeft, originRight]) {
+        if (origin !== null && origin.replica === replica && origin.clock >= clock) throw new DecodeError('insert origin is not before the insert', offset);
+      }
+      return { kind, clock, field, run: { replica, clock, length, originLeft, originRight, content } };
+    }
+    case 'add':
+      return { kind, clock, field: readField(decoder, fields, kind), value: decoder.readCodeUnits() };
+    case 'mapSet': {
+      const field = readField(decoder, fields, kind);
+      const key = decoder.readCodeUnits();
+      const ts = readTimestamp(decoder);
+      const hasValue = decoder.readByte();
+      if (hasValue > 1) throw new DecodeError(`bad map value flag ${hasValue}`, offset);
+      return { kind, clock, field, key, ts, value: hasValue === 1 ? readJson(decoder) : undefined };
+    }
+    case 'registerSet': {
+      const field = readField(decoder, fields, kind);
+      const ts = readTimestamp(decoder);
+      return { kind, clock, field, ts, value: readJson(decoder) };
+    }
+    case 'counterAdd':
+      return { kind, clock, field: readField(decoder, fields, kind), delta: decoder.readVarInt() };
+  }
+}
+
+function readTimestamp(decoder: Decoder): HlcTimestamp {
+  const wallMs = decoder.readVarUint();
+  const logical = decoder.readVarUint();
+  return { wallMs, logical };
+}
+
+/** Reads id ranges written by `writeRanges`, validating order and lengths. */
+export function readRanges(decoder: Decoder): IdRange[] {
+  const groupCount = decoder.readVarUintIn(0, decoder.remaining, 'delete set replica count');
+  const ranges: IdRange[] = [];
+  let previousReplica = -1;
+  for (let g = 0; g < groupCount; g++) {
+    const offset = decoder.offset;
+    const replica = decoder.readVarUintIn(0, 0xffff_ffff, 'replica id');
+    if (replica <= previousReplica) throw new DecodeError('delete set replicas out of order', offset);
+    previousReplica = replica;
+    const count = decoder.readVarUintIn(1, decoder.remaining, 'range count');
+    let end = 0;
+    for (let i = 0; i < count; i++) {
+      const rangeOffset = decoder.offset;
+      const clock = end + decoder.readVarUint();
+      const length = decoder.readVarUintIn(1, MAX_CLOCK, 'range length');
+      end = clock + length;
+      if (!Number.isSafeInteger(end)) throw new DecodeError('delete range overflows', rangeOffset);
+      ranges.push({ replica, clock, length });
+    }
+  }
+  return ranges;
+}
+
+/** Encodes a state vector: count, then (replica, clock) sorted by replica, zero entries dropped. */
+export function encodeStateVector(vv: ReadonlyMap<ReplicaId, number>): Uint8Array {
+  const encoder = new Encoder(16);
+  const entries = [...vv].filter(([, clock]) => clock > 0).sort((a, b) => a[0] - b[0]);
+  encoder.writeVarUint(entries.length);
+  for (const [replica, clock] of entries) {
+    encoder.writeVarUint(replica);
+    encoder.writeVarUint(clock);
+  }
+  return encoder.toBytes();
+}
+
+/** Decodes a state vector; throws `DecodeError` on bad bytes, duplicate or unordered replicas. */
+export function decodeStateVector(bytes: Uint8Array): Map<ReplicaId, number> {
+  const decoder = new Decoder(bytes);
+  const count = decoder.readVarUintIn(0, decoder.remaining, 'state vector size');
+  const vv = new Map<ReplicaId, number>();
+  let previous = -1;
+  for (let i = 0; i < count; i++) {
+    const offset = decoder.offset;
+    const replica = decoder.readVarUintIn(0, 0xffff_ffff, 'replica id') as ReplicaId;
+    if (replica <= previous) throw new DecodeError('state vector replicas out of order', offset);
+    previous = replica;
+    vv.set(replica, decoder.readVarUintIn(1, MAX_CLOCK, 'clock'));
+  }
+  decoder.expectEnd();
+  return vv;
+}

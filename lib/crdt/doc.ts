@@ -18,7 +18,7 @@ import { LwwMapField, LwwRegisterField, OrSetField, PnCounterField, TextField, t
 import { ReplicaLog, type FieldState, type FieldStateOf, type StoredAdd, type StoredWrite } from './doc-log';
 import { LwwMap, LwwRegister } from './lww';
 import { OrSet } from './orset';
-import { ReferenceRga } from './rga/reference';
+import { Rga } from './rga/rga';
 import type { IdRange, Sequence, TextDelta } from './rga/types';
 import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps, type Update } from './update-codec';
 
@@ -83,7 +83,7 @@ export class Doc {
       now: options.now ?? (() => 0),
       maxSkewMs: options.now === undefined ? Number.POSITIVE_INFINITY : (options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS),
     });
-    this.createSequence = options.createSequence ?? (() => new ReferenceRga());
+    this.createSequence = options.createSequence ?? (() => new Rga());
     this.host = {
       insertText: (field, index, text) => this.insertText(field, index, text),
       deleteText: (field, index, length) => this.deleteText(field, index, length),

@@ -3,6 +3,7 @@
  * convergence fuzz) import this map with `tsx` and treat every entry alike.
  */
 import { automergeAdapter } from "./automerge";
+import { tandemAdapter } from "./tandem";
 import type { TextCrdtAdapter } from "./types";
 import { yjsAdapter } from "./yjs";
 
@@ -10,6 +11,7 @@ export type { TextCrdtAdapter, TextReplica } from "./types";
 
 /** Every adapter under its name; key order is table order. */
 export const adapters: Record<string, TextCrdtAdapter> = {
+  tandem: tandemAdapter,
   yjs: yjsAdapter,
   automerge: automergeAdapter,
 };

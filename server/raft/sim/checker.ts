@@ -1,0 +1,180 @@
+/**
+ * The safety checkers of the simulation. Each property of Figure 3 of the Raft paper, plus the
+ * client-visible ones, is checked after every step; checks that can only be broken by a new
+ * event (an append, an apply, a new leader) are checked incrementally when that event happens,
+ * which is equivalent to re-checking everything after every step, and cheap.
+ */
+import type { Entry, LogIndex, NodeId, Snapshot, Term } from '../core/types';
+import type { MachineState } from './node';
+
+/** A broken safety property; the message names it and the paper section it comes from. */
+export class SafetyViolation extends Error {
+  override readonly name = 'SafetyViolation';
+  constructor(readonly property: string, detail: string) {
+    super(`${property}: ${detail}`);
+  }
+}
+
+/** What the checker needs to see of a live node after a step. */
+export interface NodeView {
+  readonly id: NodeId;
+  readonly role: string;
+  readonly term: Term;
+  readonly commit: LogIndex;
+  readonly firstIndex: LogIndex;
+  readonly lastIndex: LogIndex;
+  termAt(i: LogIndex): Term | undefined;
+}
+
+interface Applied {
+  readonly term: Term;
+  readonly digest: number;
+  readonly by: NodeId;
+}
+
+export class SafetyChecker {
+  /** §5.2 election safety: the leader of each term. */
+  private readonly leaders = new Map<number, NodeId>();
+  /** (index, term) -> term of the previous entry and payload, for log matching (§5.3). */
+  private readonly logEntries = new Map<string, { prevTerm: number | undefined; data: string }>();
+  /** index -> term of the committed entry, and the lowest term of a node that saw it committed. */
+  private readonly committed = new Map<number, { term: Term; commitTerm: Term }>();
+  /** index -> what was applied there first (§5.4.3 state machine safety). */
+  private readonly applied = new Map<number, Applied>();
+  /** Last commit index seen per node incarnation; reset to the durable commit at restart. */
+  private readonly lastCommit = new Map<NodeId, LogIndex>();
+  private readonly durableCommit = new Map<NodeId, LogIndex>();
+  /** index -> payload of a proposal acknowledged to a client. */
+  private readonly acknowledged = new Map<number, string>();
+  maxAcknowledgedIndex = 0;
+  checks = 0;
+
+  /** After every step: election safety, leader completeness, commit monotonicity and safety. */
+  afterStep(nodes: readonly NodeView[]): void {
+    this.checks++;
+    for (const n of nodes) {
+      if (n.role === 'leader') this.checkLeader(n);
+      this.checkCommit(n);
+    }
+  }
+
+  private checkLeader(n: NodeView): void {
+    const known = this.leaders.get(n.term);
+    if (known === n.id) return;
+    if (known !== undefined) {
+      throw new SafetyViolation('§5.2 election safety', `nodes ${known} and ${n.id} are both leaders of term ${n.term}`);
+    }
+    this.leaders.set(n.term, n.id);
+    // §5.4 leader completeness: everything committed in an earlier term is in the new leader's log.
+    for (const [index, c] of this.committed) {
+      if (c.commitTerm >= n.term) continue;
+      if (index < n.firstIndex - 1) continue; // compacted into the leader's snapshot
+      const t = n.termAt(index as LogIndex);
+      if (t !== c.term) {
+        throw new SafetyViolation(
+          '§5.4 leader completeness',
+          `leader ${n.id} of term ${n.term} has ${t === undefined ? 'no entry' : `term ${t}`} at index ${index}, committed with term ${c.term} in term ${c.commitTerm}`,
+        );
+      }
+    }
+  }
+
+  private checkCommit(n: NodeView): void {
+    const previous = this.lastCommit.get(n.id) ?? 0;
+    if (n.commit < previous) {
+      throw new SafetyViolation('commit monotonicity', `node ${n.id} commit went from ${previous} back to ${n.commit}`);
+    }
+    if (n.commit === previous) return;
+    for (let i = Math.max(previous + 1, n.firstIndex - 1); i <= n.commit; i++) {
+      const t = n.termAt(i as LogIndex);
+      if (t === undefined) continue;
+      const c = this.committed.get(i);
+      if (c === undefined) this.committed.set(i, { term: t, commitTerm: n.term });
+      else if (c.term !== t) {
+        throw new SafetyViolation('§5.4 commit safety', `node ${n.id} committed term ${t} at index ${i}, already committed with term ${c.term}`);
+      }
+    }
+    this.lastCommit.set(n.id, n.commit);
+  }
+
+  /** Log matching (§5.3): same (index, term) implies the same payload and the same predecessor. */
+  onPersist(id: NodeId, entries: readonly Entry[], prevTerm: number | undefined): void {
+    let before = prevTerm;
+    for (const e of entries) {
+      const key = `${e.index}/${e.term}`;
+      const data = new TextDecoder().decode(e.data);
+      const known = this.logEntries.get(key);
+      if (known === undefined) {
+        this.logEntries.set(key, { prevTerm: before, data });
+      } else if (known.data !== data || (known.prevTerm !== undefined && before !== undefined && known.prevTerm !== before)) {
+        throw new SafetyViolation('§5.3 log matching', `node ${id} holds a different entry ${key} (or predecessor) than another node`);
+      }
+      before = e.term;
+    }
+  }
+
+  onSync(id: NodeId, durableCommit: LogIndex): void {
+    const previous = this.durableCommit.get(id) ?? 0;
+    if (durableCommit < previous) {
+      throw new SafetyViolation('durable commit monotonicity', `node ${id} durable commit went from ${previous} to ${durableCommit}`);
+    }
+    this.durableCommit.set(id, durableCommit);
+  }
+
+  /** A restart: the commit index restarts from what was durable, never below it. */
+  onRestart(id: NodeId, commit: LogIndex): void {
+    const durable = this.durableCommit.get(id) ?? 0;
+    if (commit < durable) {
+      throw new SafetyViolation('commit monotonicity', `node ${id} restarted with commit ${commit} below its durable commit ${durable}`);
+    }
+    this.lastCommit.set(id, commit);
+  }
+
+  /** §5.4.3 state machine safety: no two nodes apply different entries at one index. */
+  onApply(id: NodeId, entry: Entry, digest: number): void {
+    const known = this.applied.get(entry.index);
+    if (known === undefined) {
+      this.applied.set(entry.index, { term: entry.term, digest, by: id });
+    } else if (known.term !== entry.term || known.digest !== digest) {
+      throw new SafetyViolation(
+        '§5.4.3 state machine safety',
+        `node ${id} applied term ${entry.term} at index ${entry.index}; node ${known.by} applied term ${known.term} there (or a different history)`,
+      );
+    }
+    const ack = this.acknowledged.get(entry.index);
+    if (ack !== undefined && ack !== new TextDecoder().decode(entry.data)) {
+      throw new SafetyViolation('acknowledged write durability', `node ${id} applied another entry at ${entry.index} where "${ack}" was acknowledged`);
+    }
+  }
+
+  onSnapshotRestore(id: NodeId, snapshot: Snapshot, machine: MachineState): void {
+    const known = this.applied.get(snapshot.index);
+    if (known !== undefined && known.digest !== machine.digest) {
+      throw new SafetyViolation('§5.4.3 state machine safety', `node ${id} installed a snapshot at ${snapshot.index} that differs from what was applied there`);
+    }
+  }
+
+  /** A client was told its write is committed. */
+  onAcknowledge(index: LogIndex, data: string): void {
+    const other = this.acknowledged.get(index);
+    if (other !== undefined && other !== data) {
+      throw new SafetyViolation('acknowledged write durability', `"${data}" and "${other}" were both acknowledged at index ${index}`);
+    }
+    this.acknowledged.set(index, data);
+    this.maxAcknowledgedIndex = Math.max(this.maxAcknowledgedIndex, index);
+  }
+
+  /** §6.4 linearizable reads: a read started after a write was acknowledged must see it. */
+  onReadServed(id: NodeId, context: string, readIndex: LogIndex, minIndex: number): void {
+    if (readIndex < minIndex) {
+      throw new SafetyViolation(
+        '§6.4 linearizable read',
+        `read ${context} on node ${id} got read index ${readIndex}, but index ${minIndex} was acknowledged before the read began`,
+      );
+    }
+  }
+
+  leaderCount(): number {
+    return this.leaders.size;
+  }
+}

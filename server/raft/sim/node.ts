@@ -1,0 +1,178 @@
+/**
+ * One simulated Raft process: the node shell around a RawNode that follows the Ready contract
+ * with a simulated disk, a toy state machine and a network. Crashes lose the page cache and
+ * unsynced writes; restarts rebuild everything from the durable state.
+ */
+import { RawNode, type Ready } from '../core/rawnode';
+import type { SeededRandom } from '../core/random';
+import { asIndex, type Entry, type LogIndex, type NodeId, type PlantedBugs, type Snapshot } from '../core/types';
+import type { MemoryStorage } from '../storage/memory';
+import { SimDisk, applyWrite, type DiskWrite } from './disk';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The toy replicated state machine: a rolling digest of every applied command. */
+export interface MachineState {
+  readonly index: LogIndex;
+  readonly digest: number;
+}
+
+export function encodeMachine(m: MachineState): Uint8Array {
+  return encoder.encode(`${m.index}:${m.digest}`);
+}
+
+export function decodeMachine(data: Uint8Array): MachineState {
+  if (data.length === 0) return { index: asIndex(0), digest: 0 };
+  const [index, digest] = decoder.decode(data).split(':').map(Number);
+  return { index: asIndex(index!), digest: digest! };
+}
+
+/** FNV-1a over the previous digest and the entry, so a digest covers the whole history. */
+export function nextDigest(previous: number, entry: Entry): number {
+  let h = (previous ^ 0x811c9dc5) >>> 0;
+  const text = `${entry.index}/${entry.term}/${decoder.decode(entry.data)}`;
+  for (let k = 0; k < text.length; k++) {
+    h ^= text.charCodeAt(k);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+export interface NodeHooks {
+  /** Entries persisted by `id`, with the term of the entry before the first (undefined if compacted). */
+  onPersist(id: NodeId, entries: readonly Entry[], prevTerm: number | undefined): void;
+  onSync(id: NodeId, durableCommit: LogIndex): void;
+  onSnapshotRestore(id: NodeId, snapshot: Snapshot, machine: MachineState): void;
+  onApply(id: NodeId, entry: Entry, digest: number): void;
+  onReadState(id: NodeId, context: string, index: LogIndex): void;
+  send(ready: Ready): void;
+}
+
+export interface NodeTuning {
+  readonly electionTick: number;
+  readonly heartbeatTick: number;
+  readonly maxEntriesPerMessage: number;
+  readonly maxInflight: number;
+  /** Take a snapshot every this many applied entries (0: never). */
+  readonly snapshotEvery: number;
+  /** Entries kept before the snapshot index when compacting. */
+  readonly keepEntries: number;
+  readonly bugs?: PlantedBugs;
+}
+
+export class SimNode {
+  readonly disk: SimDisk;
+  raw: RawNode | undefined;
+  storage: MemoryStorage | undefined;
+  machine: MachineState = { index: asIndex(0), digest: 0 };
+  pausedUntil = 0;
+  incarnation = 0;
+
+  constructor(
+    readonly id: NodeId,
+    readonly voters: readonly NodeId[],
+    private readonly tuning: NodeTuning,
+    private readonly random: SeededRandom,
+  ) {
+    this.disk = new SimDisk(voters);
+    this.start();
+  }
+
+  get alive(): boolean {
+    return this.raw !== undefined;
+  }
+
+  /** Boots (or reboots) from durable state. */
+  start(): void {
+    const storage = this.disk.load();
+    const snapshot = storage.snapshot();
+    this.machine = decodeMachine(snapshot.data);
+    this.storage = storage;
+    this.raw = new RawNode(
+      {
+        id: this.id,
+        voters: this.voters,
+        electionTick: this.tuning.electionTick,
+        heartbeatTick: this.tuning.heartbeatTick,
+        maxEntriesPerMessage: this.tuning.maxEntriesPerMessage,
+        maxBytesPerMessage: 64,
+        maxInflight: this.tuning.maxInflight,
+        preVote: true,
+        checkQuorum: true,
+        applied: snapshot.index,
+        random: this.random.fork(),
+        ...(this.tuning.bugs ? { bugs: this.tuning.bugs } : {}),
+      },
+      storage,
+    );
+    this.incarnation++;
+  }
+
+  crash(): void {
+    this.disk.crash();
+    this.raw = undefined;
+    this.storage = undefined;
+  }
+
+  private write(w: DiskWrite): void {
+    applyWrite(this.storage!, w);
+    this.disk.write(w);
+  }
+
+  /** Runs the Ready loop until the node is quiet, following the contract step by step. */
+  handleReady(hooks: NodeHooks): void {
+    const raw = this.raw;
+    if (!raw) return;
+    while (raw.hasReady()) {
+      const rd = raw.ready();
+      // 1. Persist, and sync when required, before anything leaves the node.
+      if (rd.snapshot) this.write({ kind: 'installSnapshot', snapshot: rd.snapshot });
+      if (rd.entries.length > 0) {
+        const first = rd.entries[0]!.index;
+        this.write({ kind: 'append', entries: rd.entries });
+        let prevTerm: number | undefined;
+        try {
+          prevTerm = this.storage!.term(asIndex(first - 1));
+        } catch {
+          prevTerm = undefined;
+        }
+        hooks.onPersist(this.id, rd.entries, prevTerm);
+      }
+      if (rd.hardState) this.write({ kind: 'hardState', hardState: rd.hardState });
+      if (rd.mustSync) {
+        this.disk.sync();
+        hooks.onSync(this.id, this.disk.durableCommit());
+      }
+      // 2. Send.
+      hooks.send(rd);
+      // 3. Apply.
+      if (rd.snapshot) {
+        this.machine = decodeMachine(rd.snapshot.data);
+        hooks.onSnapshotRestore(this.id, rd.snapshot, this.machine);
+      }
+      for (const e of rd.committedEntries) {
+        if (e.index <= this.machine.index) continue;
+        const digest = nextDigest(this.machine.digest, e);
+        this.machine = { index: e.index, digest };
+        hooks.onApply(this.id, e, digest);
+      }
+      for (const rs of rd.readStates) hooks.onReadState(this.id, rs.context, rs.index);
+      // 4. Advance.
+      raw.advance(rd);
+      this.maybeCompact();
+    }
+  }
+
+  /** Snapshots the state machine and compacts the log every `snapshotEvery` applied entries. */
+  private maybeCompact(): void {
+    const every = this.tuning.snapshotEvery;
+    if (every === 0 || !this.storage) return;
+    const snapIndex = this.storage.snapshot().index;
+    const applied = this.machine.index;
+    if (applied - snapIndex < every || applied > this.storage.lastIndex()) return;
+    this.write({ kind: 'createSnapshot', index: applied, data: encodeMachine(this.machine) });
+    const compactTo = applied - this.tuning.keepEntries;
+    if (compactTo >= this.storage.firstIndex()) this.write({ kind: 'compact', index: asIndex(compactTo) });
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * A seeded, deterministic simulation of a 3- or 5-node Raft group with virtual time, a faulty
+ * network, a simulated disk, crashes, restarts, pauses and clients that propose and read.
+ * Safety is checked after every step (see checker.ts); a run is a pure function of its seed.
+ */
+import { SeededRandom } from '../core/random';
+import { asNodeId, type LogIndex, type NodeId, type PlantedBugs } from '../core/types';
+import { SafetyChecker, SafetyViolation, type NodeView } from './checker';
+import { SimNetwork } from './network';
+import { SimNode, type NodeHooks } from './node';
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly nodes: 3 | 5;
+  /** Virtual ticks with faults. */
+  readonly ticks: number;
+  readonly bugs?: PlantedBugs;
+}
+
+export interface SimResult {
+  readonly seed: number;
+  readonly violation?: SafetyViolation;
+  readonly tick: number;
+  readonly checks: number;
+  readonly leaders: number;
+  readonly acknowledged: number;
+  readonly reads: number;
+  readonly messages: number;
+}
+
+interface PendingRead {
+  readonly node: NodeId;
+  readonly incarnation: number;
+  readonly minIndex: number;
+  index?: LogIndex;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Simulation {
+  readonly random: SeededRandom;
+  readonly network: SimNetwork;
+  readonly nodes: SimNode[];
+  readonly checker = new SafetyChecker();
+  now = 0;
+  private nextRequest = 1;
+  /** Proposal payload -> node and incarnation it was proposed at. */
+  private readonly proposals = new Map<string, { node: NodeId; incarnation: number }>();
+  private readonly reads = new Map<string, PendingRead>();
+  acknowledged = 0;
+  readsServed = 0;
+  messages = 0;
+  /** Fault rates for this run, drawn from the seed. */
+  private readonly rates: { crash: number; restart: number; partition: number; heal: number; pause: number; propose: number; read: number };
+
+  constructor(private readonly options: SimOptions) {
+    this.random = new SeededRandom(options.seed);
+    const r = this.random;
+    this.network = new SimNetwork(r.fork(), {
+      drop: r.pick([0, 0.01, 0.05, 0.15]),
+      duplicate: r.pick([0, 0.02, 0.1]),
+      maxDelay: r.pick([1, 2, 4, 8]),
+    });
+    this.rates = {
+      crash: r.pick([0, 0.005, 0.02]),
+      restart: r.pick([0.05, 0.2]),
+      partition: r.pick([0, 0.01, 0.04]),
+      heal: r.pick([0.02, 0.1]),
+      pause: r.pick([0, 0.01]),
+      propose: r.pick([0.2, 0.5, 1]),
+      read: r.pick([0.05, 0.3]),
+    };
+    const voters = Array.from({ length: options.nodes }, (_, k) => asNodeId(k + 1));
+    const tuning = {
+      electionTick: 10,
+      heartbeatTick: 2,
+      maxEntriesPerMessage: r.pick([1, 2, 8]),
+      maxInflight: r.pick([1, 2, 16]),
+      snapshotEvery: r.pick([0, 5, 20]),
+      keepEntries: r.pick([0, 2]),
+      ...(options.bugs ? { bugs: options.bugs } : {}),
+    };
+    this.nodes = voters.map((id) => new SimNode(id, voters, tuning, r.fork()));
+  }
+
+  run(): SimResult {
+    try {
+      for (this.now = 1; this.now <= this.options.ticks; this.now++) this.stepTick();
+    } catch (e) {
+      if (e instanceof SafetyViolation) return this.result(e);
+      throw e;
+    }
+    return this.result(undefined);
+  }
+
+  private result(violation: SafetyViolation | undefined): SimResult {
+    return {
+      seed: this.options.seed,
+      ...(violation ? { violation } : {}),
+      tick: this.now,
+      checks: this.checker.checks,
+      leaders: this.checker.leaderCount(),
+      acknowledged: this.acknowledged,
+      reads: this.readsServed,
+      messages: this.messages,
+    };
+  }
+
+  private node(id: NodeId): SimNode {
+    return this.nodes[id - 1]!;
+  }
+
+  private isActive(n: SimNode): boolean {
+    return n.alive && n.pausedUntil <= this.now;
+  }
+
+  /** One tick of virtual time: faults, clients, ticks, then message deliveries. */
+  private stepTick(): void {
+    this.injectFaults();
+    this.runClients();
+    for (const n of this.nodes) {
+      if (!this.isActive(n)) continue;
+      n.raw!.tick();
+      this.settle(n);
+    }
+    const due = this.network.takeDue(this.now, (to) => this.isActive(this.node(to)));
+    for (const m of due) {
+      const n = this.node(m.to);
+      if (!this.isActive(n)) continue;
+      this.messages++;
+      n.raw!.step(m);
+      this.settle(n);
+    }
+  }
+
+  /** Handles the node's Ready and checks every property: this is the end of a step. */
+  private settle(n: SimNode): void {
+    n.handleReady(this.hooks);
+    this.checker.afterStep(this.views());
+  }
+
+  private views(): NodeView[] {
+    const views: NodeView[] = [];
+    for (const n of this.nodes) {
+      if (!n.raw) continue;
+      const r = n.raw.raft;
+      views.push({
+        id: n.id,
+        role: r.role,
+        term: r.term,
+        commit: r.log.committed,
+        firstIndex: r.log.firstIndex(),
+        lastIndex: r.log.lastIndex(),
+        termAt: (i) => r.log.term(i),
+      });
+    }
+    return views;
+  }
+
+  private injectFaults(): void {
+    const r = this.random;
+    const ids = this.nodes.map((n) => n.id);
+    if (r.chance(this.rates.partition)) {
+      if (r.chance(0.3)) {
+        // Asymmetric: one direction of one link.
+        const a = r.pick(ids);
+        const b = r.pick(ids.filter((x) => x !== a));
+        this.network.cutLink(a, b);
+      } else {
+        const side = ids.filter(() => r.chance(0.5));
+        this.network.partition([side, ids.filter((x) => !side.includes(x))]);
+      }
+    } else if (r.chance(this.rates.heal)) {
+      this.network.heal();
+    }
+    for (const n of this.nodes) {
+      if (n.alive && r.chance(this.rates.crash)) {
+        n.crash();
+        this.network.dropTo(n.id);
+      } else if (!n.alive && r.chance(this.rates.restart)) {
+        n.start();
+        this.checker.onRestart(n.id, n.raw!.raft.log.committed);
+        this.settle(n);
+      } else if (n.alive && r.chance(this.rates.pause)) {
+        n.pausedUntil = this.now + 1 + r.nextInt(20);
+      }
+    }
+  }
+
+  private runClients(): void {
+    const r = this.random;
+    const live = this.nodes.filter((n) => this.isActive(n));
+    if (live.length === 0) return;
+    if (r.chance(this.rates.propose)) {
+      const n = r.pick(live);
+      const payload = `c${this.nextRequest++}`;
+      this.proposals.set(payload, { node: n.id, incarnation: n.incarnation });
+      n.raw!.propose(encoder.encode(payload));
+      this.settle(n);
+    }
+    if (r.chance(this.rates.read)) {
+      const n = r.pick(live);
+      const context = `r${this.nextRequest++}`;
+      this.reads.set(context, { node: n.id, incarnation: n.incarnation, minIndex: this.checker.maxAcknowledgedIndex });
+      n.raw!.readIndex(context);
+      this.settle(n);
+    }
+  }
+
+  private readonly hooks: NodeHooks = {
+    onPersist: (id, entries, prevTerm) => this.checker.onPersist(id, entries, prevTerm),
+    onSync: (id, commit) => this.checker.onSync(id, commit),
+    onSnapshotRestore: (id, snapshot, machine) => {
+      this.checker.onSnapshotRestore(id, snapshot, machine);
+      this.serveReads(id);
+    },
+    onApply: (id, entry, digest) => {
+      this.checker.onApply(id, entry, digest);
+      const payload = decoder.decode(entry.data);
+      const proposal = this.proposals.get(payload);
+      const node = this.node(id);
+      if (proposal && proposal.node === id && proposal.incarnation === node.incarnation) {
+        // The proposing node applied it: the client is told its write is committed.
+        this.proposals.delete(payload);
+        this.checker.onAcknowledge(entry.index, payload);
+        this.acknowledged++;
+      }
+      this.serveReads(id);
+    },
+    onReadState: (id, context, index) => {
+      const read = this.reads.get(context);
+      if (!read || read.node !== id) return;
+      read.index = index;
+      this.serveReads(id);
+    },
+    send: (rd) => {
+      for (const m of rd.messages) this.network.send(m, this.now);
+    },
+  };
+
+  /** Serves reads on `id` whose read index is now applied. */
+  private serveReads(id: NodeId): void {
+    const node = this.node(id);
+    for (const [context, read] of this.reads) {
+      if (read.node !== id || read.index === undefined) continue;
+      if (read.incarnation !== node.incarnation) {
+        this.reads.delete(context);
+        continue;
+      }
+      if (node.machine.index < read.index) continue;
+      this.reads.delete(context);
+      this.checker.onReadServed(id, context, read.index, read.minIndex);
+      this.readsServed++;
+    }
+  }
+}
+
+export function runSimulation(options: SimOptions): SimResult {
+  return new Simulation(options).run();
+}

@@ -204,7 +204,7 @@ export class Doc {
     this.transaction = null;
     const own = this.ownLog();
     let update: Uint8Array | null = null;
-    if (tx.local && (own.clock > tx.startClock || tx.localDeletes.length > 0)) {
+    if (tx.local && (own.clock > tx.startClock || tx.localDeletes.length > 0 || this.unsentFields.size > 0)) {
       const ops: Op[] = [];
       collectLogOps(own, tx.startClock, own.clock, ops);
       const fields = new Set<FieldRef>(this.unsentFields);

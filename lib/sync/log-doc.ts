@@ -135,7 +135,7 @@ function decodeOperations(bytes: Uint8Array): Operation[] {
     const count = reader.readBoundedVarUint(1 << 20, 'operations');
     const ops: Operation[] = [];
     for (let index = 0; index < count; index++) {
-      ops.push({ replica: reader.readVarUint(), clock: reader.readVarUint(), value: reader.readString(1 << 16, 'value') });
+      ops.push({ replica: reader.readVarUint(), clock: reader.readVarUint(), value: reader.readString(1 << 22, 'value') });
     }
     reader.expectEnd();
     return ops;

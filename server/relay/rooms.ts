@@ -1,0 +1,91 @@
+/**
+ * The relay's rooms: one in-memory document per document id, created on the first `hello` for
+ * it, plus the bookkeeping the HTTP endpoints show (clients, last update time, text length).
+ * No sockets here: `server.ts` feeds frames in and performs the returned outputs.
+ */
+import { RelayCore } from '../../lib/sync/relay';
+import type { DocId } from '../../lib/sync/protocol';
+import type { PeerId, RoomOutput, SyncDoc } from '../../lib/sync/room';
+import type { ProtocolError } from '../../lib/sync/errors';
+
+/** How the relay makes and describes documents. */
+export interface RelayDocFactory<D extends SyncDoc> {
+  /** A fresh, empty relay copy of `docId`. */
+  create(docId: DocId): D;
+  /** Visible text length of the document's main text, or null when it has none. */
+  textLength(doc: D): number | null;
+}
+
+/** One row of `GET /docs`. */
+export interface RoomSummary {
+  readonly id: DocId;
+  /** Connections joined to the room right now. */
+  readonly clients: number;
+  /** Updates accepted since the room was created. */
+  readonly updates: number;
+  /** ISO time of the last accepted update, or null. */
+  readonly updatedAt: string | null;
+  readonly textLength: number | null;
+}
+
+/** Rooms + routing for one relay process. */
+export class RelayRooms<D extends SyncDoc = SyncDoc> {
+  readonly core: RelayCore<D>;
+  private readonly lastUpdate = new Map<DocId, number>();
+
+  constructor(
+    private readonly factory: RelayDocFactory<D>,
+    private readonly now: () => number,
+  ) {
+    this.core = new RelayCore<D>({ createDoc: (docId) => factory.create(docId) });
+  }
+
+  connect(peer: PeerId): void {
+    this.core.connect(peer);
+  }
+
+  /** Handles one frame from `peer`; records the update time when the room accepted an update. */
+  receive(peer: PeerId, frame: Uint8Array): RoomOutput[] {
+    const room = this.core.roomOf(peer);
+    const before = room?.updatesApplied ?? 0;
+    const outputs = this.core.receive(peer, frame);
+    if (room !== null && room.updatesApplied !== before) this.lastUpdate.set(room.docId, this.now());
+    return outputs;
+  }
+
+  refuse(peer: PeerId, error: ProtocolError): RoomOutput[] {
+    return this.core.refuse(peer, error);
+  }
+
+  disconnect(peer: PeerId): RoomOutput[] {
+    return this.core.disconnect(peer);
+  }
+
+  /** The room a peer has joined, as its document id; null before `hello`. */
+  docIdOf(peer: PeerId): DocId | null {
+    return this.core.roomOf(peer)?.docId ?? null;
+  }
+
+  /** The relay's document for `docId`, if any client has joined it. */
+  doc(docId: DocId): D | undefined {
+    return this.core.docOf(docId);
+  }
+
+  /** Every room in memory, sorted by id. */
+  summaries(): RoomSummary[] {
+    return this.core
+      .rooms()
+      .map((room) => {
+        const last = this.lastUpdate.get(room.docId);
+        const doc = this.core.docOf(room.docId);
+        return {
+          id: room.docId,
+          clients: room.size,
+          updates: room.updatesApplied,
+          updatedAt: last === undefined ? null : new Date(last).toISOString(),
+          textLength: doc === undefined ? null : this.factory.textLength(doc),
+        };
+      })
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+}

@@ -74,7 +74,7 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
   const dropRate = options.dropRate ?? 0.15;
   const duplicateRate = options.duplicateRate ?? 0.1;
   const maxDelay = options.maxDelay ?? 8;
-  const disconnectRate = options.disconnectRate ?? 0.01;
+  const disconnectRate = options.disconnectRate ?? 0.005;
   let time = 1_700_000_000_000;
   const now = (): number => time;
   const docs = Array.from({ length: count }, (_, i) => new Doc({ replicaId: 100 + i, now, createSequence: options.createSequence }));
@@ -130,8 +130,9 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
       network.splice(network.indexOf(message), 1);
       if (online[message.to]) docs[message.to]!.apply(message.bytes);
     }
-    if (random.chance(disconnectRate * count)) {
-      const who = random.int(count);
+    // Disconnects are rarer than reconnects, so most replicas are online most of the time.
+    const who = random.int(count);
+    if (random.chance(online[who] ? disconnectRate * count : 0.2)) {
       online[who] = !online[who];
       if (online[who]) {
         for (let peer = 0; peer < count; peer++) if (peer !== who && online[peer]) resync(who, peer);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { runConvergenceFuzz, type ConvergenceResult } from "./convergence.fuzz";
 import { adapters } from "./index";
-import { naiveAdapter, withForgetfulDiff } from "./testing";
+import { naiveAdapter, unbufferedYjsAdapter, withForgetfulDiff } from "./testing";
 import type { TextCrdtAdapter, TextReplica } from "./types";
 import { yjsAdapter } from "./yjs";
 
@@ -194,6 +194,13 @@ describe("the convergence fuzz can fail", () => {
       .map((seed) => runConvergenceFuzz(broken, { seed, replicas: 3, steps: 80, dropRate: 0.5 }))
       .filter((result) => !result.ok);
     expect(failures.length).toBeGreaterThan(0);
+  });
+
+  it("reports a divergence when apply drops early updates instead of buffering them (order check)", () => {
+    const results = seeds.map((seed) => runConvergenceFuzz(unbufferedYjsAdapter, { seed, replicas: 3, steps: 80 }));
+    const failures = results.filter((result) => !result.ok);
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) if (!failure.ok) expect(failure.message).toContain("two orders");
   });
 
   it("exercises every network path: drops, duplicates, deliveries, resyncs, restarts, disconnects", () => {

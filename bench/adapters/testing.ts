@@ -1,6 +1,7 @@
 /**
  * Deliberately broken adapters, used to prove the convergence fuzz and the contract tests can fail.
  */
+import * as Y from "yjs";
 import type { TextCrdtAdapter, TextReplica } from "./types";
 
 /** One positional edit, as the naive adapter ships it. */
@@ -106,3 +107,66 @@ export function withForgetfulDiff(inner: TextCrdtAdapter): TextCrdtAdapter {
     load: (state, replicaId) => wrap(inner.load(state, replicaId)),
   };
 }
+
+/**
+ * A Yjs replica that does not buffer: an update that would leave anything pending (an early
+ * arrival) is dropped. Diff-based resyncs still repair it, so only an order check can catch it.
+ */
+class UnbufferedYjsReplica implements TextReplica {
+  private readonly doc = new Y.Doc();
+  private localUpdates: Uint8Array[] = [];
+
+  constructor(replicaId: number, state?: Uint8Array) {
+    if (state !== undefined) this.apply(state);
+    this.doc.clientID = replicaId;
+    this.doc.on("update", (update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
+      if (transaction.local) this.localUpdates.push(update);
+    });
+  }
+
+  insert(index: number, text: string): void {
+    this.doc.getText("text").insert(index, text);
+  }
+
+  delete(index: number, length: number): void {
+    this.doc.getText("text").delete(index, length);
+  }
+
+  text(): string {
+    return this.doc.getText("text").toString();
+  }
+
+  encode(): Uint8Array {
+    return Y.encodeStateAsUpdate(this.doc);
+  }
+
+  flush(): Uint8Array | null {
+    if (this.localUpdates.length === 0) return null;
+    const merged = Y.mergeUpdates(this.localUpdates);
+    this.localUpdates = [];
+    return merged;
+  }
+
+  apply(update: Uint8Array): void {
+    const trial = new Y.Doc();
+    Y.applyUpdate(trial, Y.encodeStateAsUpdate(this.doc));
+    Y.applyUpdate(trial, update);
+    if (trial.store.pendingStructs !== null || trial.store.pendingDs !== null) return;
+    Y.applyUpdate(this.doc, update, this);
+  }
+
+  stateVector(): Uint8Array {
+    return Y.encodeStateVector(this.doc);
+  }
+
+  diff(stateVector: Uint8Array): Uint8Array {
+    return Y.encodeStateAsUpdate(this.doc, stateVector);
+  }
+}
+
+/** Yjs with early updates dropped instead of buffered. */
+export const unbufferedYjsAdapter: TextCrdtAdapter = {
+  name: "yjs-unbuffered",
+  create: (replicaId) => new UnbufferedYjsReplica(replicaId),
+  load: (state, replicaId) => new UnbufferedYjsReplica(replicaId, state),
+};

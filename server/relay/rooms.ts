@@ -14,6 +14,8 @@ export interface RelayDocFactory<D extends SyncDoc> {
   create(docId: DocId): D;
   /** Visible text length of the document's main text, or null when it has none. */
   textLength(doc: D): number | null;
+  /** The document's title, or null when it has none. Optional. */
+  title?(doc: D): string | null;
 }
 
 /** One row of `GET /docs`. */
@@ -26,6 +28,7 @@ export interface RoomSummary {
   /** ISO time of the last accepted update, or null. */
   readonly updatedAt: string | null;
   readonly textLength: number | null;
+  readonly title: string | null;
 }
 
 /** Rooms + routing for one relay process. */
@@ -84,6 +87,7 @@ export class RelayRooms<D extends SyncDoc = SyncDoc> {
           updates: room.updatesApplied,
           updatedAt: last === undefined ? null : new Date(last).toISOString(),
           textLength: doc === undefined ? null : this.factory.textLength(doc),
+          title: doc === undefined || this.factory.title === undefined ? null : this.factory.title(doc),
         };
       })
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -76,9 +76,12 @@ export function RelayDocuments({ relayUrls }: { relayUrls: string[] }) {
         <ul className="doc-list">
           {state.docs.map((doc) => (
             <li key={doc.id}>
-              <Link href={`/d/${doc.id}`} data-testid="relay-doc">
-                {doc.id}
-              </Link>
+              <span className="doc-entry">
+                <Link href={`/d/${doc.id}`} data-testid="relay-doc">
+                  {doc.id}
+                </Link>
+                {doc.title !== null && <span className="doc-title">{doc.title}</span>}
+              </span>
               {doc.clients !== null && doc.clients > 0 && (
                 <span className="pill">{doc.clients === 1 ? '1 editing' : `${doc.clients} editing`}</span>
               )}

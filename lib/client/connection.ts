@@ -22,6 +22,7 @@ import {
   type SyncDocView,
 } from '../sync/session';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import { relayDocUrl } from './relay-url';
 
 /** What the status indicator shows. */
 export type ConnectionStatus = 'connecting' | 'syncing' | 'live' | 'offline';
@@ -68,7 +69,7 @@ export interface ConnectionEnvironment {
 /** Options of one connection. */
 export interface ConnectionOptions {
   readonly docId: DocId;
-  /** Relay WebSocket URLs, tried in order, rotating on failure. Invariant: non-empty. */
+  /** Relay WebSocket URLs, tried in order, rotating on failure; the socket goes to `<url>/doc/<docId>`. Invariant: non-empty. */
   readonly urls: readonly string[];
   readonly doc: ConnectionDoc;
   /** This client's presence id: the document's replica id. */
@@ -205,7 +206,7 @@ export class Connection {
     this.cancelRetry();
     let socket: SocketLike;
     try {
-      socket = this.env.createSocket(this.url);
+      socket = this.env.createSocket(relayDocUrl(this.url, this.options.docId));
     } catch (error) {
       this.lastError = { code: ErrorCode.internal, message: `cannot open ${this.url}: ${String(error)}`, fromRelay: false };
       this.scheduleRetry();

@@ -10,6 +10,10 @@ export interface RelayDocSummary {
   readonly id: DocId;
   /** Clients connected to it right now, when the relay says. */
   readonly clients: number | null;
+  /** The document's title, when the relay says and it is set. */
+  readonly title: string | null;
+  /** Time of the last update the relay applied (ISO 8601), when known. */
+  readonly updatedAt: string | null;
 }
 
 /** Why the listing could not be shown. */
@@ -54,10 +58,17 @@ export function parseDocListing(body: unknown): RelayDocSummary[] {
   const byId = new Map<string, RelayDocSummary>();
   for (const entry of entries) {
     if (typeof entry === 'string') {
-      if (isDocId(entry)) byId.set(entry, { id: entry, clients: null });
+      if (isDocId(entry)) byId.set(entry, { id: entry, clients: null, title: null, updatedAt: null });
     } else if (isRecord(entry)) {
       const id = entry.id ?? entry.docId ?? entry.name;
-      if (typeof id === 'string' && isDocId(id)) byId.set(id, { id, clients: readCount(entry) });
+      if (typeof id === 'string' && isDocId(id)) {
+        byId.set(id, {
+          id,
+          clients: readCount(entry),
+          title: typeof entry.title === 'string' && entry.title.trim() !== '' ? entry.title.slice(0, 200) : null,
+          updatedAt: typeof entry.updatedAt === 'string' ? entry.updatedAt : null,
+        });
+      }
     }
   }
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));

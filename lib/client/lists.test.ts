@@ -15,15 +15,23 @@ class MemoryStorage implements StorageLike {
 
 describe('relay document listing', () => {
   it('reads the common envelopes and drops invalid ids', () => {
+    const bare = { clients: null, title: null, updatedAt: null };
     expect(parseDocListing(['b', 'a', 'bad id'])).toEqual([
-      { id: 'a', clients: null },
-      { id: 'b', clients: null },
+      { id: 'a', ...bare },
+      { id: 'b', ...bare },
     ]);
-    expect(parseDocListing({ docs: [{ id: 'x', clients: 2 }, { docId: 'y', connections: [1, 2, 3] }] })).toEqual([
-      { id: 'x', clients: 2 },
-      { id: 'y', clients: 3 },
+    expect(
+      parseDocListing({
+        docs: [
+          { id: 'x', clients: 2, title: 'Notes', updatedAt: '2026-01-01T00:00:00.000Z' },
+          { docId: 'y', connections: [1, 2, 3], title: '  ' },
+        ],
+      }),
+    ).toEqual([
+      { id: 'x', clients: 2, title: 'Notes', updatedAt: '2026-01-01T00:00:00.000Z' },
+      { id: 'y', ...bare, clients: 3 },
     ]);
-    expect(parseDocListing({ rooms: [{ name: 'z' }] })).toEqual([{ id: 'z', clients: null }]);
+    expect(parseDocListing({ rooms: [{ name: 'z' }] })).toEqual([{ id: 'z', ...bare }]);
     expect(() => parseDocListing({ nope: 1 })).toThrow(DocListError);
   });
 
@@ -35,7 +43,7 @@ describe('relay document listing', () => {
     const http500 = () => Promise.resolve(new Response('', { status: 500 }));
     await expect(fetchDocListing(http500, 'http://x/docs')).rejects.toMatchObject({ kind: 'unreachable' });
     const ok = () => Promise.resolve(Response.json({ docs: ['hello'] }));
-    await expect(fetchDocListing(ok, 'http://x/docs')).resolves.toEqual([{ id: 'hello', clients: null }]);
+    await expect(fetchDocListing(ok, 'http://x/docs')).resolves.toEqual([{ id: 'hello', clients: null, title: null, updatedAt: null }]);
   });
 });
 

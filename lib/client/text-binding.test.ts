@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bindTextarea, type BindableText, type BindableTextarea, type ObserveText } from './text-binding';
+import { FakeTextarea } from './fake-textarea';
+import { bindTextarea, type BindableText, type ObserveText } from './text-binding';
 import { applyDeltas, type TextDelta } from './text-diff';
 
 /** A string-backed text field that reports deltas to observers, like `TextField.observe`. */
@@ -29,58 +30,6 @@ class FakeText implements BindableText {
   private change(deltas: TextDelta[]): void {
     this.text = applyDeltas(this.text, deltas);
     for (const listener of this.listeners) listener(deltas);
-  }
-}
-
-type Listener = (event: Event) => void;
-
-/** A textarea with the DOM's selection behaviour on `value` writes and simple typing helpers. */
-class FakeTextarea implements BindableTextarea {
-  private current = '';
-  selectionStart = 0;
-  selectionEnd = 0;
-  selectionDirection = 'none';
-  scrollTop = 0;
-  private readonly listeners = new Map<string, Set<Listener>>();
-  get value(): string {
-    return this.current;
-  }
-  set value(next: string) {
-    this.current = next;
-    // Like browsers: writing the value moves the caret to the end.
-    this.selectionStart = this.selectionEnd = next.length;
-  }
-  setSelectionRange(start: number, end: number, direction?: 'forward' | 'backward' | 'none'): void {
-    this.selectionStart = start;
-    this.selectionEnd = end;
-    this.selectionDirection = direction ?? 'none';
-  }
-  addEventListener(type: string, listener: Listener): void {
-    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
-    this.listeners.get(type)?.add(listener);
-  }
-  removeEventListener(type: string, listener: Listener): void {
-    this.listeners.get(type)?.delete(listener);
-  }
-  listenerCount(): number {
-    let count = 0;
-    for (const set of this.listeners.values()) count += set.size;
-    return count;
-  }
-  dispatch(type: string, init: { isComposing?: boolean } = {}): void {
-    const event = { type, isComposing: init.isComposing ?? false } as unknown as Event;
-    for (const listener of this.listeners.get(type) ?? []) listener(event);
-  }
-  /** The user replaces the selection with `text` (typing or paste). */
-  type(text: string, composing = false): void {
-    const start = this.selectionStart;
-    this.current = this.current.slice(0, start) + text + this.current.slice(this.selectionEnd);
-    this.selectionStart = this.selectionEnd = start + text.length;
-    this.dispatch('input', { isComposing: composing });
-  }
-  backspace(): void {
-    if (this.selectionStart === this.selectionEnd && this.selectionStart > 0) this.selectionStart--;
-    this.type('');
   }
 }
 

@@ -18,12 +18,27 @@ export class SafetyViolation extends Error {
 /** What the checker needs to see of a live node after a step. */
 export interface NodeView {
   readonly id: NodeId;
+  /** False for a crashed node: the view is then of its durable state. */
+  readonly alive: boolean;
   readonly role: string;
   readonly term: Term;
   readonly commit: LogIndex;
   readonly firstIndex: LogIndex;
   readonly lastIndex: LogIndex;
+  readonly lastTerm: Term;
   termAt(i: LogIndex): Term | undefined;
+}
+
+/** §5.4.1: is log a strictly more up-to-date than log b? */
+function isMoreUpToDate(a: NodeView, b: NodeView): boolean {
+  return a.lastTerm > b.lastTerm || (a.lastTerm === b.lastTerm && a.lastIndex > b.lastIndex);
+}
+
+/** Does the node's log (or its snapshot, for compacted indexes) hold entry (index, term)? */
+function holds(n: NodeView, index: number, term: Term): boolean {
+  // A snapshot only covers committed entries; the committed-entry checks cover its contents.
+  if (index < n.firstIndex) return true;
+  return n.termAt(index as LogIndex) === term;
 }
 
 interface Applied {
@@ -53,8 +68,9 @@ export class SafetyChecker {
   afterStep(nodes: readonly NodeView[]): void {
     this.checks++;
     for (const n of nodes) {
+      if (!n.alive) continue;
       if (n.role === 'leader') this.checkLeader(n);
-      this.checkCommit(n);
+      this.checkCommit(n, nodes);
     }
   }
 
@@ -79,7 +95,7 @@ export class SafetyChecker {
     }
   }
 
-  private checkCommit(n: NodeView): void {
+  private checkCommit(n: NodeView, nodes: readonly NodeView[]): void {
     const previous = this.lastCommit.get(n.id) ?? 0;
     if (n.commit < previous) {
       throw new SafetyViolation('commit monotonicity', `node ${n.id} commit went from ${previous} back to ${n.commit}`);
@@ -89,12 +105,34 @@ export class SafetyChecker {
       const t = n.termAt(i as LogIndex);
       if (t === undefined) continue;
       const c = this.committed.get(i);
-      if (c === undefined) this.committed.set(i, { term: t, commitTerm: n.term });
-      else if (c.term !== t) {
+      if (c === undefined) {
+        this.committed.set(i, { term: t, commitTerm: n.term });
+        this.checkProtected(i, t, nodes);
+      } else if (c.term !== t) {
         throw new SafetyViolation('§5.4 commit safety', `node ${n.id} committed term ${t} at index ${i}, already committed with term ${c.term}`);
       }
     }
     this.lastCommit.set(n.id, n.commit);
+  }
+
+  /**
+   * §5.4.2 (Figure 8): when an entry becomes committed, every log lacking it must be less
+   * up-to-date than a majority of logs holding it, so that the election restriction keeps any
+   * node without it from ever winning. Committing an earlier term's entry by counting replicas
+   * breaks exactly this, before any overwrite happens.
+   */
+  private checkProtected(index: number, term: Term, nodes: readonly NodeView[]): void {
+    const majority = Math.floor(nodes.length / 2) + 1;
+    for (const x of nodes) {
+      if (holds(x, index, term)) continue;
+      const protectors = nodes.filter((v) => v !== x && holds(v, index, term) && isMoreUpToDate(v, x)).length;
+      if (protectors < majority) {
+        throw new SafetyViolation(
+          '§5.4.2 commit safety',
+          `entry ${term}/${index} was committed, but node ${x.id} lacks it and only ${protectors} nodes holding it are more up-to-date (it could still be elected)`,
+        );
+      }
+    }
   }
 
   /** Log matching (§5.3): same (index, term) implies the same payload and the same predecessor. */

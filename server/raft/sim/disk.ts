@@ -39,6 +39,11 @@ export class SimDisk {
     this.pending = [];
   }
 
+  /** The durable state, read-only by convention (for checkers looking at a crashed node). */
+  durableStorage(): MemoryStorage {
+    return this.durable;
+  }
+
   durableCommit(): LogIndex {
     return this.durable.initialState().hardState.commit;
   }

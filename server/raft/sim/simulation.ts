@@ -143,17 +143,41 @@ export class Simulation {
   private views(): NodeView[] {
     const views: NodeView[] = [];
     for (const n of this.nodes) {
-      if (!n.raw) continue;
-      const r = n.raw.raft;
-      views.push({
-        id: n.id,
-        role: r.role,
-        term: r.term,
-        commit: r.log.committed,
-        firstIndex: r.log.firstIndex(),
-        lastIndex: r.log.lastIndex(),
-        termAt: (i) => r.log.term(i),
-      });
+      if (n.raw) {
+        const r = n.raw.raft;
+        views.push({
+          id: n.id,
+          alive: true,
+          role: r.role,
+          term: r.term,
+          commit: r.log.committed,
+          firstIndex: r.log.firstIndex(),
+          lastIndex: r.log.lastIndex(),
+          lastTerm: r.log.lastTerm(),
+          termAt: (i) => r.log.term(i),
+        });
+      } else {
+        const d = n.disk.durableStorage();
+        const hs = d.initialState().hardState;
+        const lastIndex = d.lastIndex();
+        views.push({
+          id: n.id,
+          alive: false,
+          role: 'down',
+          term: hs.term,
+          commit: hs.commit,
+          firstIndex: d.firstIndex(),
+          lastIndex,
+          lastTerm: d.term(lastIndex),
+          termAt: (i) => {
+            try {
+              return d.term(i);
+            } catch {
+              return undefined;
+            }
+          },
+        });
+      }
     }
     return views;
   }

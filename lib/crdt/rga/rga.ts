@@ -60,7 +60,7 @@ export class Rga implements Sequence {
         };
         return run;
       } else {
-        left = this.tree.prev(span);
+        left = this.tree.prevOfFound();
         right = span;
       }
     }
@@ -94,13 +94,54 @@ export class Rga implements Sequence {
       this.tree.locateVisible(index);
       let span = this.tree.foundSpan as Span;
       const offset = this.tree.foundOffset;
+      const take = Math.min(span.length - offset, remaining);
+      if (this.maybeDeleteIntoNeighbour(span, offset, take)) {
+        pushRange(ranges, span.replica, offset === 0 ? span.clock - take : span.clock + offset, take);
+        remaining -= take;
+        continue;
+      }
       if (offset > 0) span = this.split(span, offset);
-      if (span.length > remaining) this.split(span, remaining);
+      if (span.length > take) this.split(span, take);
       pushRange(ranges, span.replica, span.clock, span.length);
-      remaining -= span.length;
+      remaining -= take;
       this.markDeleted(span);
     }
     return ranges;
+  }
+
+  /**
+   * Fast path for backspace and forward delete: when the `take` characters at `offset` of the
+   * found visible span end it (resp. start it) and the next (resp. previous) span is a deleted
+   * span they continue, moves them into that tombstone instead of splitting. Returns whether it did.
+   */
+  private maybeDeleteIntoNeighbour(span: Span, offset: number, take: number): boolean {
+    const content = span.content as string;
+    if (offset > 0 && offset + take === span.length) {
+      const next = this.tree.nextOfFound();
+      if (next === null || next.content !== null || !this.continues(span, next)) return false;
+      span.length = offset;
+      span.content = content.slice(0, offset);
+      next.clock -= take;
+      next.length += take;
+      next.leftClock = next.clock - 1;
+      this.tree.adjust(span, -take, -take);
+      this.tree.adjust(next, 0, take);
+      return true;
+    }
+    if (offset === 0 && take < span.length) {
+      const prev = this.tree.prevOfFound();
+      if (prev === null || prev.content !== null || !this.continues(prev, span)) return false;
+      span.clock += take;
+      span.length -= take;
+      span.leftReplica = span.replica;
+      span.leftClock = span.clock - 1;
+      span.content = content.slice(take);
+      prev.length += take;
+      this.tree.adjust(span, -take, -take);
+      this.tree.adjust(prev, 0, take);
+      return true;
+    }
+    return false;
   }
 
   has(id: ItemId): boolean {
@@ -308,9 +349,12 @@ export class Rga implements Sequence {
 
   /** True when deleted `next` continues deleted `head` (ids, origins), so they can be one span. */
   private continuesDeleted(head: Span, next: Span): boolean {
+    return head.content === null && next.content === null && this.continues(head, next);
+  }
+
+  /** True when `next`'s characters continue `head`'s: same replica, next clock, origin left = head's last, same origin right. */
+  private continues(head: Span, next: Span): boolean {
     return (
-      head.content === null &&
-      next.content === null &&
       head.replica === next.replica &&
       head.clock + head.length === next.clock &&
       next.leftReplica === next.replica &&

@@ -41,6 +41,16 @@ export class SpanTree {
   /** Result of the last `locateVisible` (fields instead of an object: it is the hot path). */
   foundSpan: Span | null = null;
   foundOffset = 0;
+  /** Leaf of `foundSpan` and its index there. */
+  foundLeaf: Leaf | null = null;
+  foundIndex = 0;
+  /**
+   * Cursor cache for runs of edits in one place: a leaf and the number of visible characters
+   * before it. Invariant: when `cacheLeaf` is not null, `cacheStart` is exact; any count change
+   * in another leaf clears it.
+   */
+  private cacheLeaf: Leaf | null = null;
+  private cacheStart = 0;
 
   constructor() {
     this.firstLeaf = new Leaf();
@@ -60,15 +70,25 @@ export class SpanTree {
   locateVisible(index: number): boolean {
     let node: TreeNode = this.root;
     if (index < 0 || index >= node.visible) return false;
-    while (!node.isLeaf) {
-      const children: TreeNode[] = node.children;
-      let i = 0;
-      for (; ; i++) {
-        const child = children[i] as TreeNode;
-        if (index < child.visible) break;
-        index -= child.visible;
+    const cached = this.cacheLeaf;
+    if (cached !== null && index >= this.cacheStart && index < this.cacheStart + cached.visible) {
+      node = cached;
+      index -= this.cacheStart;
+    } else {
+      let start = 0;
+      while (!node.isLeaf) {
+        const children: TreeNode[] = node.children;
+        let i = 0;
+        for (; ; i++) {
+          const child = children[i] as TreeNode;
+          if (index < child.visible) break;
+          index -= child.visible;
+          start += child.visible;
+        }
+        node = children[i] as TreeNode;
       }
-      node = children[i] as TreeNode;
+      this.cacheLeaf = node;
+      this.cacheStart = start;
     }
     const spans = node.spans;
     for (let i = 0; ; i++) {
@@ -77,10 +97,28 @@ export class SpanTree {
       if (index < span.length) {
         this.foundSpan = span;
         this.foundOffset = index;
+        this.foundLeaf = node;
+        this.foundIndex = i;
         return true;
       }
       index -= span.length;
     }
+  }
+
+  /** The span before the found one (see `locateVisible`), or null. */
+  prevOfFound(): Span | null {
+    const leaf = this.foundLeaf as Leaf;
+    if (this.foundIndex > 0) return leaf.spans[this.foundIndex - 1] as Span;
+    for (let l = leaf.prev; l !== null; l = l.prev) if (l.spans.length > 0) return l.spans[l.spans.length - 1] as Span;
+    return null;
+  }
+
+  /** The span after the found one (see `locateVisible`), or null. */
+  nextOfFound(): Span | null {
+    const leaf = this.foundLeaf as Leaf;
+    if (this.foundIndex + 1 < leaf.spans.length) return leaf.spans[this.foundIndex + 1] as Span;
+    for (let l = leaf.next; l !== null; l = l.next) if (l.spans.length > 0) return l.spans[0] as Span;
+    return null;
   }
 
   /** The span after `span` in document order, or null. */
@@ -180,6 +218,7 @@ export class SpanTree {
   }
 
   private adjustFrom(leaf: Leaf, deltaVisible: number, deltaTotal: number): void {
+    if (leaf !== this.cacheLeaf) this.cacheLeaf = null;
     for (let node: TreeNode | null = leaf; node !== null; node = node.parent) {
       node.visible += deltaVisible;
       node.total += deltaTotal;

@@ -82,6 +82,20 @@ class ReplicaSpans {
     if (chunk.length === 0 && this.chunks.length > 1) this.chunks.splice(c, 1);
   }
 
+  forEachIn(from: number, to: number, visit: (span: Span) => void): void {
+    const chunks = this.chunks;
+    let c = this.chunkFor(from);
+    let i = Math.max(0, ReplicaSpans.floorIn(chunks[c] as Span[], from));
+    for (; c < chunks.length; c++, i = 0) {
+      const chunk = chunks[c] as Span[];
+      for (; i < chunk.length; i++) {
+        const span = chunk[i] as Span;
+        if (span.clock >= to) return;
+        if (span.clock + span.length > from) visit(span);
+      }
+    }
+  }
+
   private splitChunk(c: number): void {
     const chunk = this.chunks[c] as Span[];
     this.chunks.splice(c + 1, 0, chunk.splice(chunk.length >> 1));
@@ -129,13 +143,6 @@ export class IdIndex {
 
   /** Calls `visit` for each span of `replica` overlapping clocks [from, to), in clock order. */
   forEachIn(replica: number, from: number, to: number, visit: (span: Span) => void): void {
-    const spans = this.spansOf(replica);
-    if (spans === undefined) return;
-    for (const chunk of spans.chunks) {
-      for (const span of chunk) {
-        if (span.clock >= to) return;
-        if (span.clock + span.length > from) visit(span);
-      }
-    }
+    this.spansOf(replica)?.forEachIn(from, to, visit);
   }
 }

@@ -128,20 +128,35 @@ export class Room {
     return this.broadcast(peer, frame);
   }
 
-  /** Records presence entries from a peer (newer clocks only) and forwards `frame` to the others. */
+  /**
+   * Records presence entries from a peer (newer clocks only) and forwards them to the others. A
+   * clientId belongs to the first peer that announced it: entries for a clientId another member
+   * owns are dropped, so one client cannot overwrite or remove another's cursor. `frame` is
+   * forwarded as is when every entry was kept, re-encoded otherwise.
+   */
   awareness(peer: PeerId, entries: readonly AwarenessEntry[], frame: Uint8Array): RoomOutput[] {
     const owned = this.members.get(peer);
     if (owned === undefined) {
       return refusePeer(peer, new ProtocolError(ErrorCode.unexpectedMessage, 'awareness before joining the room'));
     }
+    const kept: AwarenessEntry[] = [];
     for (const entry of entries) {
+      if (!owned.has(entry.clientId) && this.ownerOf(entry.clientId) !== null) continue;
+      kept.push(entry);
       owned.add(entry.clientId);
       const current = this.presence.get(entry.clientId);
       if (current !== undefined && current.clock >= entry.clock) continue;
       if (entry.state === null) this.presence.delete(entry.clientId);
       else this.presence.set(entry.clientId, entry);
     }
-    return this.broadcast(peer, frame);
+    if (kept.length === 0 && entries.length > 0) return [];
+    return this.broadcast(peer, kept.length === entries.length ? frame : encodeMessage({ type: 'awareness', entries: kept }));
+  }
+
+  /** The member that announced `clientId`, or null. */
+  private ownerOf(clientId: number): PeerId | null {
+    for (const [member, owned] of this.members) if (owned.has(clientId)) return member;
+    return null;
   }
 
   /** Removes a peer; tells the others that its presence entries left. Idempotent. */

@@ -26,6 +26,13 @@ describe('relay configuration', () => {
     expect(() => parseRelayArgs([], { TANDEM_RELAY_PORT: 'x' })).toThrow(RelayConfigError);
   });
 
+  it('parses allowed origins and refuses things that are not origins', () => {
+    expect(run(['--allowed-origins', 'http://127.0.0.1:3000, https://tandem.example']).allowedOrigins).toEqual(['http://127.0.0.1:3000', 'https://tandem.example']);
+    expect(run([]).allowedOrigins).toBeUndefined();
+    expect(() => parseRelayArgs(['--allowed-origins', 'http://x/path'], {})).toThrow(RelayConfigError);
+    expect(() => parseRelayArgs(['--allowed-origins', 'nope'], {})).toThrow(RelayConfigError);
+  });
+
   it('--help asks for the usage', () => {
     expect(parseRelayArgs(['--port', '1', '--help'], {})).toEqual({ kind: 'help' });
   });

@@ -19,6 +19,8 @@ export interface RelayConfig {
   readonly maxBufferedBytes: number;
   readonly heartbeatMs: number;
   readonly allowOrigin: string;
+  /** Browser origins allowed to open WebSockets; undefined = any. */
+  readonly allowedOrigins: readonly string[] | undefined;
 }
 
 /** Result of parsing: run with a config, or print the usage. */
@@ -42,6 +44,7 @@ const settings = {
   ratePerSecond: { flag: '--rate-per-second', env: 'TANDEM_RELAY_RATE_PER_SECOND', description: `sustained messages per second per connection (default ${DEFAULT_RATE_LIMIT.refillPerSecond})` },
   maxBuffered: { flag: '--max-buffered', env: 'TANDEM_RELAY_MAX_BUFFERED', description: `unsent bytes before a slow client is evicted (default ${DEFAULT_MAX_BUFFERED_BYTES})` },
   heartbeatMs: { flag: '--heartbeat-ms', env: 'TANDEM_RELAY_HEARTBEAT_MS', description: 'ping period in ms, 0 = off (default 30000)' },
+  allowedOrigins: { flag: '--allowed-origins', env: 'TANDEM_RELAY_ALLOWED_ORIGINS', description: 'comma-separated browser origins allowed to connect (default: any)' },
   allowOrigin: { flag: '--allow-origin', env: 'TANDEM_RELAY_ALLOW_ORIGIN', description: "Access-Control-Allow-Origin of /health and /docs (default '*')" },
 } as const satisfies Record<string, Setting>;
 
@@ -106,6 +109,22 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
       maxBufferedBytes: get('maxBuffered') === undefined ? DEFAULT_MAX_BUFFERED_BYTES : readInteger(get('maxBuffered')!, what('maxBuffered'), 1024, 2 ** 40),
       heartbeatMs: get('heartbeatMs') === undefined ? 30_000 : readInteger(get('heartbeatMs')!, what('heartbeatMs'), 0, 86_400_000),
       allowOrigin: get('allowOrigin') ?? '*',
+      allowedOrigins: parseOrigins(get('allowedOrigins')),
     },
   };
+}
+
+function parseOrigins(raw: string | undefined): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  const origins = raw.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0);
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new RelayConfigError(`--allowed-origins: ${JSON.stringify(origin)} is not an origin like http://127.0.0.1:3000`);
+    }
+    if (url.origin !== origin) throw new RelayConfigError(`--allowed-origins: ${JSON.stringify(origin)} is not an origin (want ${url.origin})`);
+  }
+  return origins;
 }

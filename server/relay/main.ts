@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     maxBufferedBytes: config.maxBufferedBytes,
     heartbeatMs: config.heartbeatMs,
     allowOrigin: config.allowOrigin,
+    allowedOrigins: config.allowedOrigins,
     log: (line) => console.error(line),
   });
   console.log(`relay listening on ${relay.url}`);

@@ -4,6 +4,7 @@
  * lib/crdt `Doc`), so the relay's behaviour is pinned independently of the CRDT.
  */
 import { afterEach, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { ErrorCode } from '../../lib/sync/errors';
 import { CloseCode, hello, parseDocId, type DocId } from '../../lib/sync/protocol';
 import type { SyncDoc } from '../../lib/sync/room';
@@ -224,6 +225,24 @@ export function defineRelaySuite<D extends SyncDoc>(driver: RelaySuiteDriver<D>)
     await converged(running, docId, [bob]);
     await alice.connect();
     await converged(running, docId, [alice, bob]);
+  });
+
+  it('refuses a browser WebSocket from an origin that is not allowed (HTTP 403), accepts listed and absent origins', async () => {
+    const running = await relay({ allowedOrigins: ['http://127.0.0.1:3000'] });
+    const refused = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(running.url, { origin: 'http://evil.example' });
+      socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.once('open', () => reject(new Error('a foreign origin was accepted')));
+      socket.once('error', () => {});
+    });
+    expect(refused).toBe(403);
+    const listed = new WebSocket(running.url, { origin: 'http://127.0.0.1:3000' });
+    sockets.push({ close: () => listed.close() });
+    await new Promise<void>((resolve, reject) => {
+      listed.once('open', () => resolve());
+      listed.once('error', reject);
+    });
+    await raw(running); // no Origin header: not a browser
   });
 
   it('close() says goodbye to clients with 1001 and frees the port', async () => {

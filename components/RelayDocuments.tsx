@@ -32,6 +32,18 @@ async function loadListing(relayUrls: readonly string[], signal: AbortSignal): P
   }
 }
 
+/** "edited 3 min ago" from an ISO time; empty when unreadable. */
+function formatUpdated(iso: string): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return '';
+  const minutes = Math.round((Date.now() - at) / 60_000);
+  if (minutes < 1) return 'edited just now';
+  if (minutes < 60) return `edited ${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `edited ${hours} h ago`;
+  return `edited ${new Date(at).toLocaleDateString()}`;
+}
+
 /** "On the relay": every document the relay holds, refreshed on demand. */
 export function RelayDocuments({ relayUrls }: { relayUrls: string[] }) {
   const [state, setState] = useState<ListState>({ kind: 'loading' });
@@ -82,9 +94,12 @@ export function RelayDocuments({ relayUrls }: { relayUrls: string[] }) {
                 </Link>
                 {doc.title !== null && <span className="doc-title">{doc.title}</span>}
               </span>
-              {doc.clients !== null && doc.clients > 0 && (
-                <span className="pill">{doc.clients === 1 ? '1 editing' : `${doc.clients} editing`}</span>
-              )}
+              <span className="doc-meta">
+                {doc.clients !== null && doc.clients > 0 && (
+                  <span className="pill">{doc.clients === 1 ? '1 editing' : `${doc.clients} editing`}</span>
+                )}
+                {doc.updatedAt !== null && <span className="muted small">{formatUpdated(doc.updatedAt)}</span>}
+              </span>
             </li>
           ))}
         </ul>

@@ -9,7 +9,7 @@ import { MissingOriginError, SequenceRangeError } from './errors';
 import { IdIndex } from './id-index';
 import { pushDelete, pushInsert, pushRange, pushRun, validateRun } from './shared';
 import { NONE, Span } from './span';
-import { SpanTree } from './span-tree';
+import { SpanTree, type SpanTreeOptions } from './span-tree';
 import type { IdRange, InsertRun, ItemId, Sequence, TextDelta } from './types';
 
 function idOrNull(replica: number, clock: number): ItemId | null {
@@ -18,8 +18,13 @@ function idOrNull(replica: number, clock: number): ItemId | null {
 
 /** The span-based FugueMax / YjsMod sequence. */
 export class Rga implements Sequence {
-  private readonly tree = new SpanTree();
+  private readonly tree: SpanTree;
   private readonly ids = new IdIndex();
+
+  /** `options` tune the span tree's node sizes (tests use tiny ones to exercise splits). */
+  constructor(options: SpanTreeOptions = {}) {
+    this.tree = new SpanTree(options);
+  }
 
   get length(): number {
     return this.tree.visible;

@@ -8,10 +8,15 @@
  */
 import { Span, type SpanLeafRef } from './span';
 
-const MAX_LEAF = 64;
-const MAX_BRANCH = 32;
+/** Node capacities of a span tree. Small values only make sense in tests (they force splits). */
+export interface SpanTreeOptions {
+  /** Most spans per leaf (>= 2); default 64. */
+  readonly leafCapacity?: number;
+  /** Most children per inner node (>= 2); default 32. */
+  readonly branchCapacity?: number;
+}
 
-/** A bottom-level node: up to `MAX_LEAF` spans. */
+/** A bottom-level node: up to `leafCapacity` spans. */
 export class Leaf implements SpanLeafRef {
   readonly isLeaf = true;
   spans: Span[] = [];
@@ -22,7 +27,7 @@ export class Leaf implements SpanLeafRef {
   prev: Leaf | null = null;
 }
 
-/** An inner node: up to `MAX_BRANCH` children. */
+/** An inner node: up to `branchCapacity` children. */
 export class Branch {
   readonly isLeaf = false;
   children: TreeNode[] = [];
@@ -52,7 +57,12 @@ export class SpanTree {
   private cacheLeaf: Leaf | null = null;
   private cacheStart = 0;
 
-  constructor() {
+  private readonly maxLeaf: number;
+  private readonly maxBranch: number;
+
+  constructor(options: SpanTreeOptions = {}) {
+    this.maxLeaf = Math.max(2, options.leafCapacity ?? 64);
+    this.maxBranch = Math.max(2, options.branchCapacity ?? 32);
     this.firstLeaf = new Leaf();
     this.lastLeaf = this.firstLeaf;
     this.root = this.firstLeaf;
@@ -229,7 +239,7 @@ export class SpanTree {
     leaf.spans.splice(at, 0, span);
     span.leaf = leaf;
     if (deltaVisible !== 0 || deltaTotal !== 0) this.adjustFrom(leaf, deltaVisible, deltaTotal);
-    if (leaf.spans.length > MAX_LEAF) this.splitLeaf(leaf);
+    if (leaf.spans.length > this.maxLeaf) this.splitLeaf(leaf);
   }
 
   private splitLeaf(leaf: Leaf): void {
@@ -278,6 +288,6 @@ export class SpanTree {
     }
     parent.children.splice(parent.children.indexOf(node) + 1, 0, right);
     right.parent = parent;
-    if (parent.children.length > MAX_BRANCH) this.splitBranch(parent);
+    if (parent.children.length > this.maxBranch) this.splitBranch(parent);
   }
 }

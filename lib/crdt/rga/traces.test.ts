@@ -37,6 +37,12 @@ describe('editing traces', () => {
     });
   }
 
+  it('Rga with tiny tree nodes (deep tree, constant splits) replays sveltecomponent exactly', () => {
+    const trace = loadSequentialTrace('sveltecomponent');
+    const seq = replaySequentialTrace(trace, new Rga({ leafCapacity: 3, branchCapacity: 3 }));
+    expect(seq.toString() === trace.endContent).toBe(true);
+  });
+
   it('Rga: the runs of a replayed trace re-integrate on a fresh replica to the same text', () => {
     const trace = loadSequentialTrace('sveltecomponent');
     const seq = replaySequentialTrace(trace, new Rga());

@@ -1,102 +1,76 @@
 /**
- * A minimal private binary reader/writer for the wire protocol (LEB128 varuints, length-prefixed
- * bytes and UTF-8 strings). `lib/codec` did not exist when the protocol was written; when it lands
- * with the same primitives, this file should be folded into it.
- *
- * Every read is bounds-checked and throws `ProtocolError` (never a RangeError or TypeError).
+ * The protocol's view of `lib/codec`: `Encoder`/`Decoder` with per-field size limits checked
+ * before anything is allocated, and every codec failure turned into a `ProtocolError` (so protocol
+ * decoders throw exactly one error type, carrying the code a relay answers with).
  */
-import { ProtocolError, ErrorCode } from './errors';
+import { Decoder } from '../codec/decoder';
+import { Encoder } from '../codec/encoder';
+import { DecodeError, EncodeError } from '../codec/errors';
+import { ErrorCode, ProtocolError } from './errors';
 
-/** Largest value a varuint may carry: it must stay an exact JavaScript number. */
-const MAX_VARUINT = Number.MAX_SAFE_INTEGER;
-/** A varuint of a safe integer takes at most 8 bytes (8 × 7 = 56 bits ≥ 53). */
-const MAX_VARUINT_BYTES = 8;
-
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Runs a codec call, turning `DecodeError`/`EncodeError` into `ProtocolError(malformed)`. */
+function guarded<T>(what: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof DecodeError || error instanceof EncodeError) {
+      throw new ProtocolError(ErrorCode.malformed, `${what}: ${error.message}`);
+    }
+    throw error;
+  }
+}
 
 /** Appends primitives to a growable byte buffer. */
 export class WireWriter {
-  private buffer = new Uint8Array(64);
-  private length = 0;
-
-  private reserve(extra: number): void {
-    const needed = this.length + extra;
-    if (needed <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
-    while (size < needed) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buffer.subarray(0, this.length));
-    this.buffer = next;
-  }
+  private readonly encoder = new Encoder();
 
   writeByte(value: number): void {
-    this.reserve(1);
-    this.buffer[this.length++] = value & 0xff;
+    this.encoder.writeByte(value);
   }
 
   /** Writes a non-negative safe integer as an unsigned LEB128 varint. */
   writeVarUint(value: number): void {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new ProtocolError(ErrorCode.malformed, `cannot encode ${value} as a varuint`);
-    }
-    let rest = value;
-    while (rest >= 0x80) {
-      this.writeByte((rest % 0x80) | 0x80);
-      rest = Math.floor(rest / 0x80);
-    }
-    this.writeByte(rest);
+    guarded('varuint', () => this.encoder.writeVarUint(value));
   }
 
   /** Writes a varuint length followed by the bytes. */
   writeBytes(bytes: Uint8Array): void {
-    this.writeVarUint(bytes.length);
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
+    this.encoder.writeBytes(bytes);
   }
 
-  /** Writes a string as length-prefixed UTF-8. */
+  /** Writes a string as length-prefixed UTF-8 (callers reject lone surrogates first). */
   writeString(value: string): void {
-    this.writeBytes(utf8Encoder.encode(value));
+    this.encoder.writeString(value);
   }
 
   /** The bytes written so far (a copy that owns its own buffer). */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+    return this.encoder.toBytes();
   }
 }
 
 /** Reads primitives from a byte array, validating every step. */
 export class WireReader {
-  private offset = 0;
+  private readonly decoder: Decoder;
 
-  constructor(private readonly bytes: Uint8Array) {}
+  constructor(bytes: Uint8Array) {
+    this.decoder = new Decoder(bytes);
+  }
 
   /** Bytes not read yet. */
   get remaining(): number {
-    return this.bytes.length - this.offset;
+    return this.decoder.remaining;
   }
 
   readByte(): number {
-    if (this.offset >= this.bytes.length) {
-      throw new ProtocolError(ErrorCode.malformed, 'unexpected end of message');
-    }
-    return this.bytes[this.offset++]!;
+    return guarded('byte', () => this.decoder.readByte());
   }
 
-  /** Reads an unsigned LEB128 varint; rejects values past Number.MAX_SAFE_INTEGER. */
+  /** Reads a canonical unsigned LEB128 varint below 2^53. */
   readVarUint(): number {
-    let value = 0;
-    let scale = 1;
-    for (let index = 0; index < MAX_VARUINT_BYTES; index++) {
-      const byte = this.readByte();
-      value += (byte & 0x7f) * scale;
-      if (value > MAX_VARUINT) throw new ProtocolError(ErrorCode.malformed, 'varuint too large');
-      if ((byte & 0x80) === 0) return value;
-      scale *= 0x80;
-    }
-    throw new ProtocolError(ErrorCode.malformed, 'varuint too long');
+    return guarded('varuint', () => this.decoder.readVarUint());
   }
 
   /** Reads a varuint bounded by `max` (inclusive); `what` names the field in the error. */
@@ -106,18 +80,13 @@ export class WireReader {
     return value;
   }
 
-  /** Reads length-prefixed bytes (a copy) of at most `maxLength` bytes. */
+  /** Reads length-prefixed bytes (a copy) of at most `maxLength` bytes, checking the limit first. */
   readBytes(maxLength: number, what: string): Uint8Array {
     const length = this.readVarUint();
     if (length > maxLength) {
       throw new ProtocolError(ErrorCode.tooLarge, `${what} is ${length} bytes, limit ${maxLength}`);
     }
-    if (length > this.remaining) {
-      throw new ProtocolError(ErrorCode.malformed, `${what} length ${length} runs past the end of the message`);
-    }
-    const out = this.bytes.slice(this.offset, this.offset + length);
-    this.offset += length;
-    return out;
+    return guarded(what, () => this.decoder.readRaw(length).slice());
   }
 
   /** Reads a length-prefixed UTF-8 string of at most `maxBytes` encoded bytes; invalid UTF-8 is rejected. */
@@ -132,8 +101,6 @@ export class WireReader {
 
   /** Throws unless every byte has been read. */
   expectEnd(): void {
-    if (this.remaining !== 0) {
-      throw new ProtocolError(ErrorCode.malformed, `${this.remaining} trailing bytes after the message`);
-    }
+    guarded('message', () => this.decoder.expectEnd());
   }
 }

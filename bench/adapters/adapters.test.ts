@@ -12,8 +12,8 @@ import type { TextCrdtAdapter, TextReplica } from "./types";
 import { yjsAdapter } from "./yjs";
 
 /** Fuzz sizing per adapter: Automerge's per-change cost is far higher, so it runs fewer steps. */
-const FUZZ_STEPS: Record<string, number> = { automerge: 100 };
-const DEFAULT_FUZZ_STEPS = 150;
+const FUZZ_STEPS: Record<string, number> = { automerge: 80 };
+const DEFAULT_FUZZ_STEPS = 120;
 const FUZZ_SEED_COUNT = 20;
 const FUZZ_REPLICAS = 5;
 

@@ -197,6 +197,7 @@ class FuzzRun {
       this.slots.push({ replicaId, replica: this.adapter.create(replicaId), online: true });
     }
     for (this.step = 0; this.step < this.options.steps; this.step++) this.takeRandomStep();
+    this.flushEverything();
     const orderFailure = this.checkOrderInsensitive();
     if (orderFailure !== null) return orderFailure;
     this.resyncEverything();
@@ -314,7 +315,14 @@ class FuzzRun {
   private restart(index: number): void {
     const slot = this.slots[index]!;
     const before = slot.replica.text();
-    // Unflushed local changes live in the state; the reload forgets only the flush queue.
+    // The replica flushes, then crashes before sending: the update is lost on the wire but kept
+    // in the log, so the log holds every local change ever made (the order check needs no gaps).
+    // The changes themselves live on in the state and reach peers through resyncs.
+    const unsent = slot.replica.flush();
+    if (unsent !== null) {
+      this.stats.flushes++;
+      this.flushLog.push(unsent);
+    }
     slot.replica = this.adapter.load(slot.replica.encode(), slot.replicaId);
     const after = slot.replica.text();
     if (after !== before) throw new ConvergenceCheckError(`restart changed the text: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
@@ -327,16 +335,23 @@ class FuzzRun {
     this.stats.stateApplies++;
   }
 
+  /** Flushes every replica's last local changes, logged and sent to its next neighbour. */
+  private flushEverything(): void {
+    for (const [index, slot] of this.slots.entries()) {
+      const update = slot.replica.flush();
+      if (update === null) continue;
+      this.stats.flushes++;
+      this.flushLog.push(update);
+      this.inFlight.push({ to: (index + 1) % this.slots.length, update, deliverableAt: 0 });
+    }
+  }
+
   /**
    * Ends the run: every replica comes online, what is still in flight is delivered in random
    * order, then every replica pushes its diff to a hub and the hub pushes its diff back to all.
    */
   private resyncEverything(): void {
     for (const slot of this.slots) slot.online = true;
-    for (const [index, slot] of this.slots.entries()) {
-      const update = slot.replica.flush();
-      if (update !== null) this.inFlight.push({ to: (index + 1) % this.slots.length, update, deliverableAt: 0 });
-    }
     while (this.inFlight.length > 0) {
       const message = this.inFlight.splice(this.random.nextInt(0, this.inFlight.length - 1), 1)[0]!;
       this.slots[message.to]!.replica.apply(message.update);
@@ -356,8 +371,8 @@ class FuzzRun {
    * Two fresh replicas apply every flushed update of the run, each in its own random order and
    * the second with duplicates; they must agree on text and state vector. Unlike the final
    * resync, this cannot be rescued by `diff`: it checks buffering and idempotence of `apply`
-   * over long dependency chains (some updates may wait forever on a change a restart never
-   * flushed; both replicas then hold the same ones back).
+   * over long dependency chains. The log has no gaps (restarts and the end of the run flush
+   * first), so every dependency eventually arrives.
    */
   private checkOrderInsensitive(): ConvergenceResult | null {
     const first = this.adapter.create(0x7ffffff8);

@@ -10,12 +10,11 @@ const textEncoder = new TextEncoder();
 /** A growable byte buffer with typed writes. Invariant: `length <= buffer.length`. */
 export class Encoder {
   private buffer: Uint8Array;
-  private view: DataView;
+  private view: DataView | null = null;
   private position = 0;
 
   constructor(initialCapacity = 64) {
     this.buffer = new Uint8Array(Math.max(8, initialCapacity));
-    this.view = new DataView(this.buffer.buffer);
   }
 
   /** Bytes written so far. */
@@ -61,6 +60,7 @@ export class Encoder {
 
   writeFloat64(value: number): void {
     this.ensure(8);
+    if (this.view === null || this.view.buffer !== this.buffer.buffer) this.view = new DataView(this.buffer.buffer);
     this.view.setFloat64(this.position, value, false);
     this.position += 8;
   }
@@ -128,7 +128,6 @@ export class Encoder {
     const next = new Uint8Array(capacity);
     next.set(this.buffer.subarray(0, this.position));
     this.buffer = next;
-    this.view = new DataView(next.buffer);
   }
 }
 

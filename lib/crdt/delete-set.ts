@@ -101,6 +101,7 @@ export class DeleteSet {
 
 /** Sorts and merges id ranges into canonical form (by replica, then clock; adjacent ranges joined). */
 export function normalizeRanges(ranges: readonly IdRange[]): IdRange[] {
+  if (ranges.length <= 1) return ranges.slice();
   const set = new DeleteSet();
   for (const range of ranges) set.add(range.replica, range.clock, range.length);
   return set.ranges();

@@ -45,11 +45,19 @@ interface Transaction {
   /** Own clock when the transaction opened: the update holds own ops from here. */
   readonly startClock: number;
   readonly localDeletes: IdRange[];
-  readonly touched: Set<FieldState>;
-  readonly textDeltas: Map<FieldState, TextDelta[]>;
-  readonly setBefore: Map<FieldState, Map<string, boolean>>;
-  readonly mapKeys: Map<FieldState, Set<string>>;
-  readonly counterDeltas: Map<FieldState, number>;
+  /** Own ops made in this transaction, in clock order (sent as they were made; no re-reading). */
+  readonly localOps: Op[];
+  /** Per touched field (in first-touch order), what changed. */
+  readonly records: Map<FieldState, FieldRecord>;
+}
+
+/** What one transaction did to one field; parts are created on first use. */
+interface FieldRecord {
+  deltas: TextDelta[] | null;
+  /** Set elements touched, with whether each was present before the transaction. */
+  setBefore: Map<string, boolean> | null;
+  keys: Set<string> | null;
+  counterDelta: number;
 }
 
 function defaultRandom(): number {
@@ -186,11 +194,8 @@ export class Doc {
       origin,
       startClock: this.ownLog().clock,
       localDeletes: [],
-      touched: new Set(),
-      textDeltas: new Map(),
-      setBefore: new Map(),
-      mapKeys: new Map(),
-      counterDeltas: new Map(),
+      localOps: [],
+      records: new Map(),
     };
     try {
       return fn();
@@ -205,14 +210,25 @@ export class Doc {
     const own = this.ownLog();
     let update: Uint8Array | null = null;
     if (tx.local && (own.clock > tx.startClock || tx.localDeletes.length > 0 || this.unsentFields.size > 0)) {
-      const ops: Op[] = [];
-      collectLogOps(own, tx.startClock, own.clock, ops);
-      const fields = new Set<FieldRef>(this.unsentFields);
+      const ops = tx.localOps;
+      if (ops.length === 0 || ops[0]!.clock !== tx.startClock || own.clock !== tx.startClock + ops.reduce((n, op) => n + opLength(op), 0)) {
+        // Remote ops of our own replica were applied inside the transaction: re-read the log.
+        ops.length = 0;
+        collectLogOps(own, tx.startClock, own.clock, ops);
+      }
+      const fields: FieldRef[] = [];
+      for (const field of this.unsentFields) fields.push(field);
       this.unsentFields.clear();
-      for (const op of ops) if (op.kind !== 'skip') fields.add(this.fields.get(op.field.name)!);
-      update = encodeUpdate({ fields: [...fields], replicas: [{ replica: this.replicaId, ops }], deletes: normalizeRanges(tx.localDeletes) });
+      for (const op of ops) {
+        if (op.kind === 'skip') continue;
+        const field = this.fields.get(op.field.name)!;
+        if (!fields.includes(field)) fields.push(field);
+      }
+      update = encodeUpdate({ fields, replicas: [{ replica: this.replicaId, ops }], deletes: normalizeRanges(tx.localDeletes) });
     }
-    const changes = this.collectChanges(tx);
+    let listening = this.changeListeners.size > 0;
+    if (!listening && this.textListeners.size > 0) for (const field of tx.records.keys()) listening ||= (this.textListeners.get(field)?.size ?? 0) > 0;
+    const changes = listening ? this.collectChanges(tx) : [];
     if (changes.length > 0) {
       const event: ChangeEvent = { local: tx.local, origin: tx.origin, changes };
       for (const change of changes) {
@@ -227,18 +243,18 @@ export class Doc {
 
   private collectChanges(tx: Transaction): FieldChange[] {
     const changes: FieldChange[] = [];
-    for (const state of tx.touched) {
+    for (const [state, record] of tx.records) {
       const field = state.name;
       switch (state.kind) {
         case 'text': {
-          const deltas = tx.textDeltas.get(state) ?? [];
+          const deltas = record.deltas ?? [];
           if (deltas.length > 0) changes.push({ kind: 'text', field, deltas });
           break;
         }
         case 'set': {
           const added: string[] = [];
           const removed: string[] = [];
-          for (const [value, had] of tx.setBefore.get(state) ?? []) {
+          for (const [value, had] of record.setBefore ?? []) {
             const has = state.set.has(value);
             if (has && !had) added.push(value);
             if (had && !has) removed.push(value);
@@ -247,13 +263,13 @@ export class Doc {
           break;
         }
         case 'map':
-          changes.push({ kind: 'map', field, keys: [...(tx.mapKeys.get(state) ?? [])].sort() });
+          changes.push({ kind: 'map', field, keys: [...(record.keys ?? [])].sort() });
           break;
         case 'register':
           changes.push({ kind: 'register', field });
           break;
         case 'counter':
-          changes.push({ kind: 'counter', field, delta: tx.counterDeltas.get(state) ?? 0 });
+          changes.push({ kind: 'counter', field, delta: record.counterDelta });
           break;
       }
     }
@@ -274,33 +290,29 @@ export class Doc {
 
   private recordText(field: FieldState, deltas: readonly TextDelta[]): void {
     if (deltas.length === 0) return;
-    const tx = this.transaction!;
-    tx.touched.add(field);
-    let list = tx.textDeltas.get(field);
-    if (list === undefined) tx.textDeltas.set(field, (list = []));
+    const record = this.recordOf(field);
+    const list = (record.deltas ??= []);
     for (const delta of deltas) list.push(delta);
   }
 
+  private recordOf(field: FieldState): FieldRecord {
+    const records = this.transaction!.records;
+    let record = records.get(field);
+    if (record === undefined) records.set(field, (record = { deltas: null, setBefore: null, keys: null, counterDelta: 0 }));
+    return record;
+  }
+
   private recordSetBefore(field: FieldStateOf<'set'>, value: string): void {
-    const tx = this.transaction!;
-    tx.touched.add(field);
-    let before = tx.setBefore.get(field);
-    if (before === undefined) tx.setBefore.set(field, (before = new Map()));
+    const before = (this.recordOf(field).setBefore ??= new Map());
     if (!before.has(value)) before.set(value, field.set.has(value));
   }
 
   private recordMapKey(field: FieldState, key: string): void {
-    const tx = this.transaction!;
-    tx.touched.add(field);
-    let keys = tx.mapKeys.get(field);
-    if (keys === undefined) tx.mapKeys.set(field, (keys = new Set()));
-    keys.add(key);
+    (this.recordOf(field).keys ??= new Set()).add(key);
   }
 
   private recordCounter(field: FieldState, delta: number): void {
-    const tx = this.transaction!;
-    tx.touched.add(field);
-    tx.counterDeltas.set(field, (tx.counterDeltas.get(field) ?? 0) + delta);
+    this.recordOf(field).counterDelta += delta;
   }
 
   // ---- local operations ----
@@ -322,8 +334,9 @@ export class Doc {
     this.transact(() => {
       const own = this.ownLog();
       const clock = own.clock;
-      field.sequence.insertLocal(index, text, this.replicaId, clock);
+      const run = field.sequence.insertLocal(index, text, this.replicaId, clock);
       own.append({ kind: 'text', clock, length: text.length, field });
+      appendLocalInsert(this.transaction!.localOps, { kind: 'insert', clock, field, run });
       this.recordText(field, [{ index, insert: text }]);
     });
   }
@@ -351,6 +364,7 @@ export class Doc {
       const add: StoredAdd = { replica: this.replicaId, clock: own.clock, value };
       own.append({ kind: 'add', clock: add.clock, length: 1, field, add });
       field.set.add(value, add);
+      this.transaction!.localOps.push({ kind: 'add', clock: add.clock, field, value });
     });
   }
 
@@ -373,7 +387,9 @@ export class Doc {
     if (value !== undefined) assertJsonValue(value);
     this.transact(() => {
       const own = this.ownLog();
-      this.integrateWrite(field, own, { ts: this.hlc.tick(), replica: this.replicaId, clock: own.clock, key, value });
+      const write: StoredWrite = { ts: this.hlc.tick(), replica: this.replicaId, clock: own.clock, key, value };
+      this.integrateWrite(field, own, write);
+      this.transaction!.localOps.push({ kind: 'mapSet', clock: write.clock, field, key, value, ts: write.ts });
     });
   }
 
@@ -381,13 +397,19 @@ export class Doc {
     assertJsonValue(value);
     this.transact(() => {
       const own = this.ownLog();
-      this.integrateWrite(field, own, { ts: this.hlc.tick(), replica: this.replicaId, clock: own.clock, key: '', value });
+      const write: StoredWrite = { ts: this.hlc.tick(), replica: this.replicaId, clock: own.clock, key: '', value };
+      this.integrateWrite(field, own, write);
+      this.transaction!.localOps.push({ kind: 'registerSet', clock: write.clock, field, value, ts: write.ts });
     });
   }
 
   private addToCounter(field: FieldStateOf<'counter'>, delta: number): void {
     if (!Number.isSafeInteger(delta)) throw new InvalidDeltaError(delta);
-    this.transact(() => this.integrateCounter(field, this.ownLog(), delta));
+    this.transact(() => {
+      const own = this.ownLog();
+      this.transaction!.localOps.push({ kind: 'counterAdd', clock: own.clock, field, delta });
+      this.integrateCounter(field, own, delta);
+    });
   }
 
   // ---- integration (shared by local and remote ops) ----
@@ -400,7 +422,7 @@ export class Doc {
         this.recordMapKey(field, write.key);
       } else {
         log.append({ kind: 'registerSet', clock: write.clock, length: 1, field, write });
-        this.transaction!.touched.add(field);
+        this.recordOf(field);
       }
     } else {
       log.append({ kind: 'skip', clock: write.clock, length: 1 });
@@ -620,6 +642,33 @@ export class Doc {
     }
     return out;
   }
+}
+
+/** Appends a local insert, merging it into the previous one when it continues it (typing). */
+function appendLocalInsert(ops: Op[], op: Extract<Op, { kind: 'insert' }>): void {
+  const last = ops[ops.length - 1];
+  const run = op.run;
+  if (
+    last !== undefined &&
+    last.kind === 'insert' &&
+    last.field === op.field &&
+    last.clock + last.run.length === op.clock &&
+    run.originLeft !== null &&
+    run.originLeft.replica === run.replica &&
+    run.originLeft.clock === op.clock - 1 &&
+    sameId(last.run.originRight, run.originRight) &&
+    last.run.content !== null &&
+    run.content !== null
+  ) {
+    ops[ops.length - 1] = { ...last, run: { ...last.run, length: last.run.length + run.length, content: last.run.content + run.content } };
+    return;
+  }
+  ops.push(op);
+}
+
+function sameId(a: { replica: number; clock: number } | null, b: { replica: number; clock: number } | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.replica === b.replica && a.clock === b.clock;
 }
 
 /** Inserts an op into a clock-sorted pending queue, skipping exact duplicates. */

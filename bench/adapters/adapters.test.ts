@@ -133,6 +133,19 @@ for (const [key, adapter] of Object.entries(adapters)) {
       expect(b.text()).toBe("sisted!");
     });
 
+    it("a replica reloaded under its own id continues its clock: new edits never reuse old ids", () => {
+      const [a, b] = pair(adapter);
+      a.insert(0, "abc");
+      b.apply(mustFlush(a));
+      a.insert(3, "d"); // unflushed when the replica is reloaded: it lives on in the state only
+      const reloaded = adapter.load(a.encode(), 11);
+      reloaded.insert(4, "e");
+      b.apply(mustFlush(reloaded));
+      b.apply(reloaded.diff(b.stateVector()));
+      expect(b.text()).toBe("abcde");
+      expect(b.stateVector()).toEqual(reloaded.stateVector());
+    });
+
     it("diff(stateVector of a peer) brings the peer up to date, concurrent edits on both sides", () => {
       const [a, b] = pair(adapter);
       a.insert(0, "shared ");

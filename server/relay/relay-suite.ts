@@ -84,7 +84,11 @@ export function defineRelaySuite<D extends SyncDoc>(driver: RelaySuiteDriver<D>)
     await converged(running, docId, [alice]);
     const health = await fetch(`${running.httpUrl}/health`);
     expect(health.headers.get('access-control-allow-origin')).toBe('*');
-    expect(await health.json()).toMatchObject({ status: 'ok', rooms: 1, connections: 1 });
+    const healthBody = (await health.json()) as { stats: { framesIn: number; framesOut: number; connectionsOpened: number } };
+    expect(healthBody).toMatchObject({ status: 'ok', rooms: 1, connections: 1 });
+    expect(healthBody.stats.connectionsOpened).toBe(1);
+    expect(healthBody.stats.framesIn).toBeGreaterThanOrEqual(3); // hello, post-sync update, the edit
+    expect(healthBody.stats.framesOut).toBeGreaterThanOrEqual(1); // sync
     const docs = (await (await fetch(`${running.httpUrl}/docs`)).json()) as { docs: { id: string; clients: number; updates: number }[] };
     expect(docs.docs).toEqual([expect.objectContaining({ id: docId, clients: 1 })]);
     expect(docs.docs[0]!.updates).toBeGreaterThanOrEqual(1);
@@ -243,6 +247,21 @@ export function defineRelaySuite<D extends SyncDoc>(driver: RelaySuiteDriver<D>)
       listed.once('error', reject);
     });
     await raw(running); // no Origin header: not a browser
+  });
+
+  it('heartbeat: a socket that stops answering pings is dropped; a responsive one stays', async () => {
+    const running = await relay({ heartbeatMs: 40 });
+    const alice = await client(running, docId, 'alice');
+    const silent = await raw(running);
+    silent.send(hello(docId, driver.create(12).encodeStateVector()));
+    await silent.waitFor(() => silent.messages.some((m) => m.type === 'sync'), 'sync');
+    silent.socket.pause(); // it no longer reads, so it never answers a ping
+    await waitUntil((wake) => running.onActivity(wake), () => running.rooms.core.connectionCount === 1, 'the silent socket to be dropped', 5000);
+    expect(running.rooms.core.rooms()[0]!.size).toBe(1);
+    expect(alice.session.phase).toBe('live');
+    edit(alice, 'still here');
+    await converged(running, docId, [alice]);
+    silent.socket.resume();
   });
 
   it('close() says goodbye to clients with 1001 and frees the port', async () => {

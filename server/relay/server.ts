@@ -75,6 +75,17 @@ export const DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024;
 export const DEFAULT_RATE_LIMIT: TokenBucketOptions = { capacity: 500, refillPerSecond: 200 };
 export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
+/** Counters since start, shown by GET /health. */
+export interface RelayStats {
+  framesIn: number;
+  bytesIn: number;
+  framesOut: number;
+  bytesOut: number;
+  connectionsOpened: number;
+  /** Connections closed by the relay, by close code. */
+  closedByRelay: Record<string, number>;
+}
+
 /** One open WebSocket and its edge state. */
 interface Connection {
   readonly peer: PeerId;
@@ -124,6 +135,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
   const connections = new Map<PeerId, Connection>();
   let nextPeer = 1;
   let shuttingDown = false;
+  const stats: RelayStats = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, connectionsOpened: 0, closedByRelay: {} };
   const activityListeners = new Set<() => void>();
   const notifyActivity = (): void => {
     for (const listener of [...activityListeners]) listener();
@@ -163,6 +175,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
         uptimeMs: now() - startedAt,
         rooms: rooms.core.rooms().length,
         connections: connections.size,
+        stats,
       });
     } else if (path === '/docs') {
       sendJson(response, 200, { docs: rooms.summaries() });
@@ -182,6 +195,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
   const closeConnection = (connection: Connection, code: number, reason: string): void => {
     if (connection.closing) return;
     connection.closing = true;
+    stats.closedByRelay[code] = (stats.closedByRelay[code] ?? 0) + 1;
     connection.socket.close(code, reason);
     setTimeout(() => connection.socket.terminate(), closeGraceMs).unref();
   };
@@ -198,6 +212,8 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
       const connection = connections.get(output.to);
       if (connection === undefined || connection.closing || connection.socket.readyState !== connection.socket.OPEN) continue;
       connection.socket.send(output.frame as Uint8Array<ArrayBuffer>);
+      stats.framesOut++;
+      stats.bytesOut += output.frame.length;
       if (connection.socket.bufferedAmount > maxBufferedBytes) {
         log(`relay: evicting slow consumer peer ${connection.peer} (${connection.socket.bufferedAmount} bytes buffered)`);
         queue.push(...rooms.refuse(connection.peer, new ProtocolError(ErrorCode.slowConsumer, `more than ${maxBufferedBytes} bytes unread`)));
@@ -217,6 +233,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
       closing: false,
     };
     connections.set(peer, connection);
+    stats.connectionsOpened++;
     rooms.connect(peer);
 
     socket.on('pong', () => {
@@ -235,6 +252,8 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
         return;
       }
       const frame = toBytes(data);
+      stats.framesIn++;
+      stats.bytesIn += frame.length;
       if (connection.pinnedDocId !== null && rooms.docIdOf(peer) === null) {
         const refusal = checkPinnedHello(frame, connection.pinnedDocId);
         if (refusal !== null) {

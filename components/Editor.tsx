@@ -5,7 +5,7 @@ import { layoutCarets } from '../lib/client/caret-layout';
 import type { DocId } from '../lib/client/doc-id';
 import { resolvePeerCarets, selectionToCursor } from '../lib/client/presence';
 import { bindTextarea } from '../lib/client/text-binding';
-import { useCollabDoc, useConnectionSnapshot } from '../lib/client/use-collab-doc';
+import { useCollabDoc, useConnectionSnapshot, useLocalSavePending } from '../lib/client/use-collab-doc';
 import { PeerList } from './PeerList';
 import { RemoteCarets } from './RemoteCarets';
 import { StatusBadge } from './StatusBadge';
@@ -25,6 +25,7 @@ function formatReplica(replicaId: number): string {
 export function Editor({ docId, relayUrls }: { docId: DocId; relayUrls: string[] }) {
   const session = useCollabDoc(docId, relayUrls);
   const snapshot = useConnectionSnapshot(session?.connection ?? null);
+  const savePending = useLocalSavePending(session);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const caretLayerRef = useRef<HTMLDivElement>(null);
   const [text, setText] = useState('');
@@ -135,6 +136,8 @@ export function Editor({ docId, relayUrls }: { docId: DocId; relayUrls: string[]
               <dd className="break">{snapshot.url || relayUrls[0]}</dd>
               <dt>Characters</dt>
               <dd data-testid="char-count">{text.length}</dd>
+              <dt>Local copy</dt>
+              <dd data-testid="local-save">{session === null ? '…' : savePending ? 'saving' : 'saved'}</dd>
               <dt>Handshakes</dt>
               <dd>{snapshot.handshakes}</dd>
             </dl>

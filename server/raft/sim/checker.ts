@@ -4,7 +4,7 @@
  * event (an append, an apply, a new leader) are checked incrementally when that event happens,
  * which is equivalent to re-checking everything after every step, and cheap.
  */
-import type { Entry, LogIndex, NodeId, Snapshot, Term } from '../core/types';
+import type { Entry, HardState, LogIndex, Message, NodeId, Snapshot, Term } from '../core/types';
 import type { MachineState } from './node';
 
 /** A broken safety property; the message names it and the paper section it comes from. */
@@ -131,6 +131,25 @@ export class SafetyChecker {
           '§5.4.2 commit safety',
           `entry ${term}/${index} was committed, but node ${x.id} lacks it and only ${protectors} nodes holding it are more up-to-date (it could still be elected)`,
         );
+      }
+    }
+  }
+
+  /**
+   * The Ready contract (Figure 2: "updated on stable storage before responding to RPCs"): when a
+   * message leaves a node, the term, vote and entries it vouches for are durable.
+   */
+  checkDurableBeforeSend(id: NodeId, messages: readonly Message[], durable: HardState, durableLastIndex: LogIndex): void {
+    for (const m of messages) {
+      if (m.type === 'preVote' || m.type === 'preVoteResp') continue;
+      if (durable.term < m.term) {
+        throw new SafetyViolation('Ready contract', `node ${id} sent ${m.type} at term ${m.term} while its durable term is ${durable.term}`);
+      }
+      if (m.type === 'voteResp' && !m.reject && durable.term === m.term && durable.vote !== m.to) {
+        throw new SafetyViolation('Ready contract', `node ${id} granted its vote to ${m.to} in term ${m.term} before the vote was durable`);
+      }
+      if (m.type === 'appResp' && !m.reject && m.index > durableLastIndex) {
+        throw new SafetyViolation('Ready contract', `node ${id} acknowledged index ${m.index} with only ${durableLastIndex} durable`);
       }
     }
   }

@@ -1,6 +1,7 @@
 /**
  * Runs the Raft simulation over a range of seeds:
- *   npx tsx server/raft/sim/cli.ts --seeds N [--first-seed S] [--nodes 3|5] [--ticks T] [--bug NAME]
+ *   npx tsx server/raft/sim/cli.ts --seeds N [--first-seed S] [--nodes 3|5] [--ticks T]
+ *                                  [--bug NAME]... [--no-contract-check]
  * Prints one summary line; on a violation prints the failing seed and exits with status 1.
  */
 import type { PlantedBugs } from '../core/types';
@@ -12,6 +13,7 @@ export interface CliOptions {
   readonly nodes: 3 | 5;
   readonly ticks: number;
   readonly bugs?: PlantedBugs;
+  readonly checkContract: boolean;
 }
 
 const BUG_NAMES = ['voteBeforePersist', 'commitPreviousTermByCounting', 'skipElectionRestriction', 'readIndexWithoutHeartbeat'] as const;
@@ -26,8 +28,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let nodes: 3 | 5 = 3;
   let ticks = 300;
   let bugs: PlantedBugs | undefined;
+  let checkContract = true;
   for (let k = 0; k < argv.length; k++) {
     const flag = argv[k];
+    if (flag === '--no-contract-check') {
+      checkContract = false;
+      continue;
+    }
     const value = argv[k + 1];
     const number = Number(value);
     switch (flag) {
@@ -56,7 +63,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     k++;
     if (flag !== '--bug' && !Number.isInteger(number)) throw new UsageError(`${flag} needs an integer`);
   }
-  return { seeds, firstSeed, nodes, ticks, ...(bugs ? { bugs } : {}) };
+  return { seeds, firstSeed, nodes, ticks, checkContract, ...(bugs ? { bugs } : {}) };
 }
 
 export interface Summary {
@@ -71,7 +78,7 @@ export function runSeeds(o: CliOptions): Summary {
   let reads = 0;
   let leaders = 0;
   for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
-    const result = runSimulation({ seed, nodes: o.nodes, ticks: o.ticks, ...(o.bugs ? { bugs: o.bugs } : {}) });
+    const result = runSimulation({ seed, nodes: o.nodes, ticks: o.ticks, checkContract: o.checkContract, ...(o.bugs ? { bugs: o.bugs } : {}) });
     checks += result.checks;
     acknowledged += result.acknowledged;
     reads += result.reads;

@@ -7,7 +7,9 @@ import { RawNode, type Ready } from '../core/rawnode';
 import type { SeededRandom } from '../core/random';
 import { asIndex, type Entry, type LogIndex, type NodeId, type PlantedBugs, type Snapshot } from '../core/types';
 import type { MemoryStorage } from '../storage/memory';
+import type { NodeView } from './checker';
 import { SimDisk, applyWrite, type DiskWrite } from './disk';
+import { DurableView, LiveView } from './views';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -46,7 +48,11 @@ export interface NodeHooks {
   onSnapshotRestore(id: NodeId, snapshot: Snapshot, machine: MachineState): void;
   onApply(id: NodeId, entry: Entry, digest: number): void;
   onReadState(id: NodeId, context: string, index: LogIndex): void;
+  /** Called after persisting and before sending: the checker looks at the durable state. */
+  beforeSend(id: NodeId, ready: Ready, disk: SimDisk): void;
   send(ready: Ready): void;
+  /** Called after each Ready: the simulation may crash the node right there. */
+  afterReady(id: NodeId): boolean;
 }
 
 export interface NodeTuning {
@@ -68,6 +74,7 @@ export class SimNode {
   machine: MachineState = { index: asIndex(0), digest: 0 };
   pausedUntil = 0;
   incarnation = 0;
+  private currentView: NodeView | undefined;
 
   constructor(
     readonly id: NodeId,
@@ -107,12 +114,19 @@ export class SimNode {
       storage,
     );
     this.incarnation++;
+    this.currentView = new LiveView(this.id, this.raw.raft);
   }
 
   crash(): void {
     this.disk.crash();
     this.raw = undefined;
     this.storage = undefined;
+    this.currentView = new DurableView(this.id, this.disk.durableStorage());
+  }
+
+  /** What the checkers see: the live node, or the durable state of a crashed one. */
+  view(): NodeView {
+    return this.currentView!;
   }
 
   private write(w: DiskWrite): void {
@@ -145,6 +159,7 @@ export class SimNode {
         hooks.onSync(this.id, this.disk.durableCommit());
       }
       // 2. Send.
+      hooks.beforeSend(this.id, rd, this.disk);
       hooks.send(rd);
       // 3. Apply.
       if (rd.snapshot) {
@@ -161,6 +176,7 @@ export class SimNode {
       // 4. Advance.
       raw.advance(rd);
       this.maybeCompact();
+      if (hooks.afterReady(this.id)) return;
     }
   }
 

@@ -15,6 +15,8 @@ export interface SimOptions {
   /** Virtual ticks with faults. */
   readonly ticks: number;
   readonly bugs?: PlantedBugs;
+  /** Check the Ready contract directly (default true); off, only end-to-end properties catch it. */
+  readonly checkContract?: boolean;
 }
 
 export interface SimResult {
@@ -52,7 +54,7 @@ export class Simulation {
   readsServed = 0;
   messages = 0;
   /** Fault rates for this run, drawn from the seed. */
-  private readonly rates: { crash: number; restart: number; partition: number; heal: number; pause: number; propose: number; read: number };
+  private readonly rates: { crash: number; restart: number; partition: number; heal: number; pause: number; crashAfterReady: number; propose: number; read: number };
 
   constructor(private readonly options: SimOptions) {
     this.random = new SeededRandom(options.seed);
@@ -68,6 +70,7 @@ export class Simulation {
       partition: r.pick([0, 0.01, 0.04]),
       heal: r.pick([0.02, 0.1]),
       pause: r.pick([0, 0.01]),
+      crashAfterReady: r.pick([0, 0.002, 0.01]),
       propose: r.pick([0.2, 0.5, 1]),
       read: r.pick([0.05, 0.3]),
     };
@@ -141,45 +144,7 @@ export class Simulation {
   }
 
   private views(): NodeView[] {
-    const views: NodeView[] = [];
-    for (const n of this.nodes) {
-      if (n.raw) {
-        const r = n.raw.raft;
-        views.push({
-          id: n.id,
-          alive: true,
-          role: r.role,
-          term: r.term,
-          commit: r.log.committed,
-          firstIndex: r.log.firstIndex(),
-          lastIndex: r.log.lastIndex(),
-          lastTerm: r.log.lastTerm(),
-          termAt: (i) => r.log.term(i),
-        });
-      } else {
-        const d = n.disk.durableStorage();
-        const hs = d.initialState().hardState;
-        const lastIndex = d.lastIndex();
-        views.push({
-          id: n.id,
-          alive: false,
-          role: 'down',
-          term: hs.term,
-          commit: hs.commit,
-          firstIndex: d.firstIndex(),
-          lastIndex,
-          lastTerm: d.term(lastIndex),
-          termAt: (i) => {
-            try {
-              return d.term(i);
-            } catch {
-              return undefined;
-            }
-          },
-        });
-      }
-    }
-    return views;
+    return this.nodes.map((n) => n.view());
   }
 
   private injectFaults(): void {
@@ -200,8 +165,7 @@ export class Simulation {
     }
     for (const n of this.nodes) {
       if (n.alive && r.chance(this.rates.crash)) {
-        n.crash();
-        this.network.dropTo(n.id);
+        this.crash(n);
       } else if (!n.alive && r.chance(this.rates.restart)) {
         n.start();
         this.checker.onRestart(n.id, n.raw!.raft.log.committed);
@@ -212,19 +176,23 @@ export class Simulation {
     }
   }
 
+  private crash(n: SimNode): void {
+    n.crash();
+    this.network.dropTo(n.id);
+  }
+
   private runClients(): void {
     const r = this.random;
-    const live = this.nodes.filter((n) => this.isActive(n));
-    if (live.length === 0) return;
-    if (r.chance(this.rates.propose)) {
-      const n = r.pick(live);
+    const live = () => this.nodes.filter((n) => this.isActive(n));
+    if (r.chance(this.rates.propose) && live().length > 0) {
+      const n = r.pick(live());
       const payload = `c${this.nextRequest++}`;
       this.proposals.set(payload, { node: n.id, incarnation: n.incarnation });
       n.raw!.propose(encoder.encode(payload));
       this.settle(n);
     }
-    if (r.chance(this.rates.read)) {
-      const n = r.pick(live);
+    if (r.chance(this.rates.read) && live().length > 0) {
+      const n = r.pick(live());
       const context = `r${this.nextRequest++}`;
       this.reads.set(context, { node: n.id, incarnation: n.incarnation, minIndex: this.checker.maxAcknowledgedIndex });
       n.raw!.readIndex(context);
@@ -257,6 +225,17 @@ export class Simulation {
       if (!read || read.node !== id) return;
       read.index = index;
       this.serveReads(id);
+    },
+    beforeSend: (id, rd, disk) => {
+      if (this.options.checkContract === false) return;
+      const durable = disk.durableStorage();
+      this.checker.checkDurableBeforeSend(id, rd.messages, durable.initialState().hardState, durable.lastIndex());
+    },
+    afterReady: (id) => {
+      // A crash at an arbitrary point: after the messages left, before the next sync.
+      if (!this.random.chance(this.rates.crashAfterReady)) return false;
+      this.crash(this.node(id));
+      return true;
     },
     send: (rd) => {
       for (const m of rd.messages) this.network.send(m, this.now);

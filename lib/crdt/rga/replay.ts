@@ -12,7 +12,8 @@ export function replaySequentialTrace<S extends Sequence>(trace: SequentialTrace
     clock += trace.startContent.length;
   }
   for (const txn of trace.txns) {
-    for (const [position, deleteCount, insert] of txn.patches) {
+    for (let p = 0; p < txn.patches.length; p++) {
+      const [position, deleteCount, insert] = txn.patches[p] as (typeof txn.patches)[number];
       if (deleteCount > 0) seq.deleteLocal(position, deleteCount);
       if (insert.length > 0) {
         seq.insertLocal(position, insert, replica, clock);

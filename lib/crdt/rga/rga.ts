@@ -159,8 +159,11 @@ export class Rga implements Sequence {
 
   integrate(run: InsertRun): TextDelta[] {
     validateRun(run);
-    for (const origin of [run.originLeft, run.originRight]) {
-      if (origin !== null && !this.has(origin)) throw new MissingOriginError(origin.replica, origin.clock);
+    // Check before touching anything, so a run with a missing origin changes nothing.
+    if (run.length > 0) {
+      for (const origin of [run.originLeft, run.originRight]) {
+        if (origin !== null && !this.has(origin)) throw new MissingOriginError(origin.replica, origin.clock);
+      }
     }
     const deltas: TextDelta[] = [];
     const end = run.clock + run.length;

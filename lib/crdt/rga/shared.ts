@@ -32,7 +32,7 @@ export function validateRun(run: InsertRun): void {
  * same deletedness (deleted pieces carry `content: null`). This makes `runsOf` canonical.
  */
 export function pushRun(runs: InsertRun[], piece: InsertRun): void {
-  const last = runs[runs.length - 1];
+  const last = runs.length > 0 ? runs[runs.length - 1] : undefined;
   if (
     last !== undefined &&
     last.replica === piece.replica &&
@@ -55,7 +55,7 @@ export function pushRun(runs: InsertRun[], piece: InsertRun): void {
 
 /** Appends an id range, merging it into the last one when it continues it. */
 export function pushRange(ranges: IdRange[], replica: number, clock: number, length: number): void {
-  const last = ranges[ranges.length - 1];
+  const last = ranges.length > 0 ? ranges[ranges.length - 1] : undefined;
   if (last !== undefined && last.replica === replica && last.clock + last.length === clock) {
     ranges[ranges.length - 1] = { replica, clock: last.clock, length: last.length + length };
     return;
@@ -65,7 +65,7 @@ export function pushRange(ranges: IdRange[], replica: number, clock: number, len
 
 /** Appends an insert delta, merging it with the previous insert when it continues it. */
 export function pushInsert(deltas: TextDelta[], index: number, insert: string): void {
-  const last = deltas[deltas.length - 1];
+  const last = deltas.length > 0 ? deltas[deltas.length - 1] : undefined;
   if (last !== undefined && 'insert' in last && last.index + last.insert.length === index) {
     deltas[deltas.length - 1] = { index: last.index, insert: last.insert + insert };
     return;
@@ -75,7 +75,7 @@ export function pushInsert(deltas: TextDelta[], index: number, insert: string): 
 
 /** Appends a delete delta, merging it with an adjacent previous delete (forward or backward). */
 export function pushDelete(deltas: TextDelta[], index: number, count: number): void {
-  const last = deltas[deltas.length - 1];
+  const last = deltas.length > 0 ? deltas[deltas.length - 1] : undefined;
   if (last !== undefined && 'delete' in last) {
     if (last.index === index) {
       deltas[deltas.length - 1] = { index, delete: last.delete + count };

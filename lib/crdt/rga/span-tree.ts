@@ -10,9 +10,9 @@ import { Span, type SpanLeafRef } from './span';
 
 /** Node capacities of a span tree. Small values only make sense in tests (they force splits). */
 export interface SpanTreeOptions {
-  /** Most spans per leaf (>= 2); default 64. */
+  /** Most spans per leaf (>= 2); default 32. */
   readonly leafCapacity?: number;
-  /** Most children per inner node (>= 2); default 32. */
+  /** Most children per inner node (>= 2); default 16. */
   readonly branchCapacity?: number;
 }
 
@@ -61,8 +61,8 @@ export class SpanTree {
   private readonly maxBranch: number;
 
   constructor(options: SpanTreeOptions = {}) {
-    this.maxLeaf = Math.max(2, options.leafCapacity ?? 64);
-    this.maxBranch = Math.max(2, options.branchCapacity ?? 32);
+    this.maxLeaf = Math.max(2, options.leafCapacity ?? 32);
+    this.maxBranch = Math.max(2, options.branchCapacity ?? 16);
     this.firstLeaf = new Leaf();
     this.lastLeaf = this.firstLeaf;
     this.root = this.firstLeaf;

@@ -7,6 +7,7 @@ import { Doc, mergeUpdates } from './doc';
 import { FieldTypeError, type ChangeEvent } from './doc-events';
 import { ReferenceRga } from './rga/reference';
 import { applyDeltas } from './rga/shared';
+import { encodeUpdate } from './update-codec';
 
 function pair(): [Doc, Doc, Uint8Array[]] {
   const a = new Doc({ replicaId: 1 });
@@ -268,6 +269,21 @@ describe('sync', () => {
     expect(late.pendingCount()).toBeGreaterThan(0);
     late.apply(mergeUpdates([sent[0]!, sent[1]!], { createSequence: () => new ReferenceRga() }));
     expect(late.toJSON()).toEqual(a.toJSON());
+  });
+
+  it('an insert whose left and right origins are the same character is rejected (DecodeError), doc unchanged', () => {
+    const doc = new Doc({ replicaId: 1 });
+    doc.getText('t').insert(0, 'abc');
+    const field = { name: 't', kind: 'text' } as const;
+    const origin = { replica: 1, clock: 1 };
+    const bad = encodeUpdate({
+      fields: [field],
+      replicas: [{ replica: asReplicaId(9), ops: [{ kind: 'insert', clock: 0, field, run: { replica: 9, clock: 0, length: 1, originLeft: origin, originRight: origin, content: 'X' } }] }],
+      deletes: [],
+    });
+    const before = doc.encode();
+    expect(() => doc.apply(bad)).toThrow(DecodeError);
+    expect(doc.encode()).toEqual(before);
   });
 
   it('a loaded replica continues its own clock without gaps', () => {

@@ -228,6 +228,9 @@ function readOpBody(decoder: Decoder, kind: Op['kind'], replica: number, clock: 
       const originRight = (flags & 2) !== 0 ? decoder.readId() : null;
       const content = (flags & 4) !== 0 ? decoder.readCodeUnits() : null;
       if (content !== null && content.length !== length) throw new DecodeError(`insert content has ${content.length} units, expected ${length}`, offset);
+      if (originLeft !== null && originRight !== null && originLeft.replica === originRight.replica && originLeft.clock === originRight.clock) {
+        throw new DecodeError('insert has the same left and right origin', offset);
+      }
       for (const origin of [originLeft, originRight]) {
         if (origin !== null && origin.replica === replica && origin.clock >= clock) throw new DecodeError('insert origin is not before the insert', offset);
       }

@@ -84,3 +84,19 @@ export function limitSize(entries: Entry[], maxBytes: number): Entry[] {
   }
   return k === entries.length ? entries : entries.slice(0, k);
 }
+
+/**
+ * The writes a node shell makes to its storage while handling a Ready. Every implementation
+ * (MemoryStorage, the durable one) passes the shared suite in storage-suite.ts.
+ */
+export interface WritableStorage extends Storage {
+  setHardState(hardState: HardState): void;
+  /** Appends entries, truncating any conflicting suffix first. */
+  append(entries: readonly Entry[]): void;
+  /** Replaces the log with a snapshot received from the leader. */
+  applySnapshot(snapshot: Snapshot): void;
+  /** Records a snapshot of the state machine at `index` (<= lastIndex). */
+  createSnapshot(index: LogIndex, data: Uint8Array): Snapshot;
+  /** Discards entries before `index`; term(index) stays answerable. */
+  compact(index: LogIndex): void;
+}

@@ -12,7 +12,7 @@ import {
   UnavailableError,
   limitSize,
   type InitialState,
-  type Storage,
+  type WritableStorage,
 } from '../core/storage';
 import {
   EMPTY_HARD_STATE,
@@ -27,7 +27,7 @@ import {
 
 const NO_DATA = new Uint8Array(0);
 
-export class MemoryStorage implements Storage {
+export class MemoryStorage implements WritableStorage {
   private hardState: HardState = EMPTY_HARD_STATE;
   private snap: Snapshot = EMPTY_SNAPSHOT;
   private ents: Entry[] = [{ index: asIndex(0), term: EMPTY_SNAPSHOT.term, data: NO_DATA }];

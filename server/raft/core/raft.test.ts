@@ -1,0 +1,197 @@
+/**
+ * Unit tests of the Raft core: the Ready contract and the rules that the scenarios and the
+ * simulation exercise only indirectly.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../storage/memory';
+import { SeededRandom } from './random';
+import { RawNode, type Ready } from './rawnode';
+import {
+  DEFAULT_TUNING,
+  asIndex,
+  asNodeId,
+  asTerm,
+  type Entry,
+  type Message,
+  type NodeId,
+  type PlantedBugs,
+  type RaftConfig,
+} from './types';
+
+const voters = [1, 2, 3].map(asNodeId);
+const bytes = (s: string) => new TextEncoder().encode(s);
+const entry = (index: number, term: number, data = ''): Entry => ({ index: asIndex(index), term: asTerm(term), data: bytes(data) });
+
+function config(id: number, extra: Partial<RaftConfig> = {}): RaftConfig {
+  return { ...DEFAULT_TUNING, id: asNodeId(id), voters, random: new SeededRandom(id), ...extra };
+}
+
+/** A tiny cluster that follows the Ready contract and delivers messages one at a time. */
+class Cluster {
+  readonly nodes = new Map<NodeId, { raw: RawNode; storage: MemoryStorage; applied: Entry[] }>();
+  queue: Message[] = [];
+
+  constructor(logs: Record<number, { entries: Entry[]; term: number; vote: number; commit?: number }>, extra: Partial<RaftConfig>) {
+    for (const id of voters) {
+      const storage = new MemoryStorage();
+      storage.setVoters(voters);
+      const l = logs[id]!;
+      storage.append(l.entries);
+      storage.setHardState({ term: asTerm(l.term), vote: asNodeId(l.vote), commit: asIndex(l.commit ?? 0) });
+      this.nodes.set(id, { raw: new RawNode(config(id, extra), storage), storage, applied: [] });
+    }
+  }
+
+  raw(id: number): RawNode {
+    return this.nodes.get(asNodeId(id))!.raw;
+  }
+
+  processAll(): void {
+    for (const [, n] of this.nodes) {
+      while (n.raw.hasReady()) {
+        const rd = n.raw.ready();
+        if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);
+        n.storage.append(rd.entries);
+        if (rd.hardState) n.storage.setHardState(rd.hardState);
+        this.queue.push(...rd.messages);
+        n.applied.push(...rd.committedEntries);
+        n.raw.advance(rd);
+      }
+    }
+  }
+
+  /** Delivers the first queued message matching `pick`, then processes Readys. */
+  deliver(pick: (m: Message) => boolean): Message {
+    const k = this.queue.findIndex(pick);
+    if (k < 0) throw new Error('no such message queued');
+    const [m] = this.queue.splice(k, 1);
+    this.raw(m!.to).step(m!);
+    this.processAll();
+    return m!;
+  }
+}
+
+describe('Ready contract (persist, then send, then apply, then advance)', () => {
+  it('Figure 2: a granted vote travels in the same Ready as the durable vote, and asks for a sync', () => {
+    const n = new RawNode(config(2), new MemoryStorage());
+    n.step({ type: 'vote', from: asNodeId(1), to: asNodeId(2), term: asTerm(1), index: asIndex(0), logTerm: asTerm(0), transfer: false });
+    const rd = n.ready();
+    expect(rd.hardState).toEqual({ term: 1, vote: 1, commit: 0 });
+    expect(rd.mustSync).toBe(true);
+    expect(rd.messages).toEqual([{ type: 'voteResp', from: 2, to: 1, term: 1, reject: false }]);
+  });
+
+  it('planted bug voteBeforePersist: the same vote does not ask for a sync', () => {
+    const bugs: PlantedBugs = { voteBeforePersist: true };
+    const n = new RawNode(config(2, { bugs }), new MemoryStorage());
+    n.step({ type: 'vote', from: asNodeId(1), to: asNodeId(2), term: asTerm(1), index: asIndex(0), logTerm: asTerm(0), transfer: false });
+    expect(n.ready().mustSync).toBe(false);
+  });
+
+  it('§5.3: an append acknowledgement only covers entries of this Ready (to persist first) or already stable', () => {
+    const storage = new MemoryStorage();
+    const n = new RawNode(config(2), storage);
+    n.step({ type: 'app', from: asNodeId(1), to: asNodeId(2), term: asTerm(1), index: asIndex(0), logTerm: asTerm(0), entries: [entry(1, 1), entry(2, 1, 'x')], commit: asIndex(0) });
+    const rd = n.ready();
+    expect(rd.entries.map((e) => e.index)).toEqual([1, 2]);
+    expect(rd.mustSync).toBe(true);
+    const ack = rd.messages.find((m) => m.type === 'appResp');
+    expect(ack).toMatchObject({ type: 'appResp', index: 2, reject: false });
+    expect(storage.lastIndex()).toBe(0); // nothing persisted yet: the caller must persist before sending
+    storage.append(rd.entries);
+    n.advance(rd);
+    expect(n.hasReady()).toBe(false);
+  });
+
+  it('committed entries never pass the commit index of the hard state, and are handed out once', () => {
+    const c = new Cluster({ 1: { entries: [], term: 0, vote: 0 }, 2: { entries: [], term: 0, vote: 0 }, 3: { entries: [], term: 0, vote: 0 } }, {});
+    c.raw(1).campaign();
+    const seen = new Set<string>();
+    for (let round = 0; round < 50; round++) {
+      if (round % 5 === 0 && c.raw(1).status().role === 'leader') c.raw(1).propose(bytes(`p${round}`));
+      for (const [id, n] of c.nodes) {
+        while (n.raw.hasReady()) {
+          const rd: Ready = n.raw.ready();
+          const commit = rd.hardState?.commit ?? n.storage.initialState().hardState.commit;
+          for (const e of rd.committedEntries) {
+            expect(e.index).toBeLessThanOrEqual(commit);
+            const key = `${id}:${e.index}`;
+            expect(seen.has(key)).toBe(false);
+            seen.add(key);
+          }
+          n.storage.append(rd.entries);
+          if (rd.hardState) n.storage.setHardState(rd.hardState);
+          c.queue.push(...rd.messages);
+          n.raw.advance(rd);
+        }
+      }
+      const batch = c.queue;
+      c.queue = [];
+      for (const m of batch) c.raw(m.to).step(m);
+    }
+    expect(c.raw(3).status().commit).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('§5.4.2 committing entries from previous terms (Figure 8)', () => {
+  // Node 1 holds 2/2 from its old term 2; nodes 2 and 3 only 1/1. Node 1 wins term 3 and
+  // replicates 2/2 one entry per message, so for a moment 2/2 is on a majority while the
+  // term-3 entry is not.
+  function setup(bugs?: PlantedBugs): Cluster {
+    const logs = {
+      1: { entries: [entry(1, 1), entry(2, 2, 'old')], term: 2, vote: 1, commit: 1 },
+      2: { entries: [entry(1, 1)], term: 2, vote: 1, commit: 1 },
+      3: { entries: [entry(1, 1)], term: 2, vote: 1, commit: 1 },
+    };
+    const c = new Cluster(logs, { preVote: false, checkQuorum: false, maxEntriesPerMessage: 1, ...(bugs ? { bugs } : {}) });
+    c.raw(1).campaign();
+    c.processAll();
+    while (c.raw(1).status().role !== 'leader') c.deliver(() => true);
+    // The term-3 probe is rejected; the leader backs up and sends 2/2 alone.
+    c.deliver((m) => m.type === 'app' && m.to === 2);
+    c.deliver((m) => m.type === 'appResp' && m.from === 2 && m.reject);
+    c.deliver((m) => m.type === 'app' && m.to === 2 && m.entries[0]?.index === 2);
+    c.deliver((m) => m.type === 'appResp' && m.from === 2 && !m.reject && m.index === 2);
+    return c;
+  }
+
+  it('a leader does not commit an old-term entry by counting replicas', () => {
+    const c = setup();
+    expect(c.raw(1).status().progress.get(asNodeId(2))?.match).toBe(2);
+    expect(c.raw(1).status().commit).toBe(1);
+    // Once its own term-3 entry is on a majority, both commit together.
+    c.deliver((m) => m.type === 'app' && m.to === 2 && m.entries[0]?.index === 3);
+    c.deliver((m) => m.type === 'appResp' && m.from === 2 && m.index === 3);
+    expect(c.raw(1).status().commit).toBe(3);
+  });
+
+  it('planted bug commitPreviousTermByCounting commits it early', () => {
+    const c = setup({ commitPreviousTermByCounting: true });
+    expect(c.raw(1).status().commit).toBe(2);
+  });
+});
+
+describe('config and inputs', () => {
+  it('rejects a network message without a term and a message for another node', () => {
+    const n = new RawNode(config(1), new MemoryStorage());
+    expect(n.step({ type: 'heartbeat', from: asNodeId(2), to: asNodeId(1), term: asTerm(0), commit: asIndex(0), context: '' }).ok).toBe(false);
+    expect(n.step({ type: 'heartbeat', from: asNodeId(2), to: asNodeId(3), term: asTerm(1), commit: asIndex(0), context: '' }).ok).toBe(false);
+  });
+
+  it('randomized election timeouts come from the injected PRNG, in [election, 2*election)', () => {
+    const timeouts = new Set<number>();
+    for (let seed = 1; seed <= 20; seed++) {
+      const n = new RawNode(config(1, { random: new SeededRandom(seed) }), new MemoryStorage());
+      const t = n.status().randomizedElectionTimeout;
+      expect(t).toBeGreaterThanOrEqual(DEFAULT_TUNING.electionTick);
+      expect(t).toBeLessThan(2 * DEFAULT_TUNING.electionTick);
+      timeouts.add(t);
+    }
+    expect(timeouts.size).toBeGreaterThan(3);
+  });
+
+  it('a proposal without a leader is dropped with a reason', () => {
+    const n = new RawNode(config(1), new MemoryStorage());
+    expect(n.propose(bytes('x'))).toEqual({ ok: false, reason: 'no leader' });
+  });
+});

@@ -104,10 +104,16 @@ export class Doc {
     };
   }
 
-  /** A document built from `encode()` bytes (or any update). */
+  /**
+   * A document built from `encode()` bytes (or any update). Stored state is trusted to be our own
+   * past, so HLC skew is not checked here (a clock that was ahead when the state was saved must not
+   * make it unreadable); every other validation of `apply` holds.
+   */
   static load(bytes: Uint8Array, options: DocOptions = {}): Doc {
     const doc = new Doc(options);
-    doc.apply(bytes);
+    const decoded = decodeUpdate(bytes);
+    doc.validate(decoded, false);
+    doc.runTransaction(false, undefined, () => doc.integrateUpdate(decoded));
     return doc;
   }
 
@@ -450,13 +456,14 @@ export class Doc {
     this.runTransaction(false, origin, () => this.integrateUpdate(decoded));
   }
 
-  private validate(update: Update): void {
+  private validate(update: Update, checkSkew = true): void {
     for (const field of update.fields) {
       const existing = this.fields.get(field.name);
       if (existing !== undefined && existing.kind !== field.kind) {
         throw new DecodeError(`field ${JSON.stringify(field.name)} is a ${existing.kind} here but a ${field.kind} in the update`, -1);
       }
     }
+    if (!checkSkew) return;
     for (const { replica, ops } of update.replicas) {
       const known = this.logs.get(replica)?.clock ?? 0;
       for (const op of ops) {
@@ -477,7 +484,7 @@ export class Doc {
   /** Applies a newly deleted id range to whatever this document holds of it. */
   private routeDelete(range: IdRange): void {
     const log = this.logs.get(range.replica as ReplicaId);
-    if (log === undefined) return;
+    if (log === undefined || range.clock >= log.clock) return;
     const end = Math.min(range.clock + range.length, log.clock);
     for (let i = Math.max(0, log.indexOf(range.clock)); i < log.entries.length; i++) {
       const entry = log.entries[i]!;

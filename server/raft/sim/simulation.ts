@@ -15,6 +15,8 @@ export interface SimOptions {
   /** Virtual ticks with faults. */
   readonly ticks: number;
   readonly bugs?: PlantedBugs;
+  /** After the faults, heal everything and require progress (default true). */
+  readonly liveness?: boolean;
   /** Check the Ready contract directly (default true); off, only end-to-end properties catch it. */
   readonly checkContract?: boolean;
 }
@@ -54,7 +56,7 @@ export class Simulation {
   readsServed = 0;
   messages = 0;
   /** Fault rates for this run, drawn from the seed. */
-  private readonly rates: { crash: number; restart: number; partition: number; heal: number; pause: number; crashAfterReady: number; propose: number; read: number };
+  private rates: { crash: number; restart: number; partition: number; heal: number; pause: number; crashAfterReady: number; propose: number; read: number; transfer: number };
 
   constructor(private readonly options: SimOptions) {
     this.random = new SeededRandom(options.seed);
@@ -73,6 +75,7 @@ export class Simulation {
       crashAfterReady: r.pick([0, 0.002, 0.01]),
       propose: r.pick([0.2, 0.5, 1]),
       read: r.pick([0.05, 0.3]),
+      transfer: r.pick([0, 0.01, 0.03]),
     };
     const voters = Array.from({ length: options.nodes }, (_, k) => asNodeId(k + 1));
     const tuning = {
@@ -90,11 +93,47 @@ export class Simulation {
   run(): SimResult {
     try {
       for (this.now = 1; this.now <= this.options.ticks; this.now++) this.stepTick();
+      if (this.options.liveness !== false) this.checkLiveness();
     } catch (e) {
       if (e instanceof SafetyViolation) return this.result(e);
       throw e;
     }
     return this.result(undefined);
+  }
+
+  /**
+   * Liveness once the faults stop: with every node up, the network healed and no more loss, a
+   * leader must commit a new write and every node must apply it (through a snapshot if needed)
+   * within a bounded time.
+   */
+  private checkLiveness(): void {
+    this.rates = { ...this.rates, crash: 0, partition: 0, heal: 0, pause: 0, crashAfterReady: 0, propose: 0, read: 0, transfer: 0 };
+    this.network.heal();
+    this.network.faults = { drop: 0, duplicate: 0, maxDelay: 1 };
+    for (const n of this.nodes) {
+      n.pausedUntil = 0;
+      if (!n.alive) {
+        n.start();
+        this.checker.onRestart(n.id, n.raw!.raft.log.committed);
+        this.settle(n);
+      }
+    }
+    const deadline = this.now + 200;
+    const payload = 'liveness';
+    let index: LogIndex | undefined;
+    for (; this.now <= deadline; this.now++) {
+      this.stepTick();
+      const leader = this.nodes.find((n) => n.raw?.raft.role === 'leader');
+      if (index === undefined && leader && leader.raw!.raft.committedEntryInCurrentTerm()) {
+        const last = leader.raw!.raft.log.lastIndex();
+        // Refused while a leadership transfer is under way: try again next tick.
+        if (leader.raw!.propose(encoder.encode(payload)).ok) index = (last + 1) as LogIndex;
+        this.settle(leader);
+      }
+      if (index !== undefined && this.nodes.every((n) => n.machine.index >= index!)) return;
+    }
+    const state = this.nodes.map((n) => `${n.id}:${n.raw?.raft.role}/t${n.raw?.raft.term}/applied ${n.machine.index}`).join(' ');
+    throw new SafetyViolation('liveness after faults heal', `no write committed and applied everywhere within 200 ticks (${state})`);
   }
 
   private result(violation: SafetyViolation | undefined): SimResult {
@@ -189,6 +228,12 @@ export class Simulation {
       const payload = `c${this.nextRequest++}`;
       this.proposals.set(payload, { node: n.id, incarnation: n.incarnation });
       n.raw!.propose(encoder.encode(payload));
+      this.settle(n);
+    }
+    if (r.chance(this.rates.transfer) && live().length > 0) {
+      // An operator moves leadership (thesis §3.10); asked on any node, forwarded to the leader.
+      const n = r.pick(live());
+      n.raw!.transferLeadership(r.pick(this.nodes).id);
       this.settle(n);
     }
     if (r.chance(this.rates.read) && live().length > 0) {

@@ -44,6 +44,9 @@ const messageArb: fc.Arbitrary<Message> = fc.oneof(
       { maxLength: 5 },
     ),
   }),
+  fc
+    .record({ transferId: fc.nat({ max: 0xffff_ffff }), count: fc.integer({ min: 1, max: 65_536 }), index: fc.nat(), bytes: bytesArb })
+    .map(({ transferId, count, index, bytes }) => ({ type: 'chunk' as const, transferId, count, index: index % count, bytes })),
 );
 
 function decodeError(frame: Uint8Array): ProtocolError {
@@ -72,7 +75,7 @@ describe('wire codec', () => {
     // Half the frames start with a valid tag, so the fuzz reaches every message decoder.
     const frameArb = fc.oneof(
       fc.uint8Array({ maxLength: 200 }),
-      fc.tuple(fc.integer({ min: 1, max: 6 }), fc.uint8Array({ maxLength: 200 })).map(([tag, rest]) => new Uint8Array([tag, ...rest])),
+      fc.tuple(fc.integer({ min: 1, max: 7 }), fc.uint8Array({ maxLength: 200 })).map(([tag, rest]) => new Uint8Array([tag, ...rest])),
     );
     fc.assert(
       fc.property(frameArb, (bytes) => {

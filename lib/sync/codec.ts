@@ -198,6 +198,18 @@ export function encodeMessage(message: Message): Uint8Array {
       writer.writeByte(MessageTag.awareness);
       writeAwarenessEntries(writer, message.entries);
       break;
+    case 'chunk':
+      checkUint(message.transferId, UINT32_MAX, 'chunk transferId');
+      checkUint(message.count, Limits.chunkCount, 'chunk count');
+      if (message.count < 1) throw new ProtocolError(ErrorCode.malformed, 'chunk count must be at least 1');
+      checkUint(message.index, message.count - 1, 'chunk index');
+      checkBytes(message.bytes, Limits.chunkBytes, 'chunk');
+      writer.writeByte(MessageTag.chunk);
+      writer.writeVarUint(message.transferId);
+      writer.writeVarUint(message.index);
+      writer.writeVarUint(message.count);
+      writer.writeBytes(message.bytes);
+      break;
     default:
       throw new ProtocolError(ErrorCode.malformed, `unknown message type ${JSON.stringify((message as { type?: unknown }).type)}`);
   }
@@ -272,6 +284,14 @@ export function decodeMessage(frame: Uint8Array): Message {
     case 'awareness':
       message = { type, entries: readAwarenessEntries(reader) };
       break;
+    case 'chunk': {
+      const transferId = reader.readBoundedVarUint(UINT32_MAX, 'chunk transferId');
+      const index = reader.readVarUint();
+      const count = reader.readBoundedVarUint(Limits.chunkCount, 'chunk count');
+      if (count < 1 || index >= count) throw new ProtocolError(ErrorCode.malformed, `chunk index ${index} of ${count}`);
+      message = { type, transferId, index, count, bytes: reader.readBytes(Limits.chunkBytes, 'chunk') };
+      break;
+    }
     case undefined:
       throw new ProtocolError(ErrorCode.malformed, `unknown message tag ${tag}`);
   }

@@ -5,3 +5,4 @@ export * from './codec';
 export * from './session';
 export * from './room';
 export * from './relay';
+export * from './chunks';

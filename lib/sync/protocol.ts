@@ -25,6 +25,10 @@ export const Limits = {
   presenceNameBytes: 256,
   presenceColorBytes: 64,
   cursorFieldBytes: 256,
+  /** Chunks in one chunked transfer. */
+  chunkCount: 65_536,
+  /** Bytes of one chunk's payload. */
+  chunkBytes: 16 * 1024 * 1024,
 } as const;
 
 /** A document id: 1–128 characters of [A-Za-z0-9_-]. Build one with `parseDocId`. */
@@ -127,8 +131,23 @@ export interface AwarenessMessage {
   readonly entries: readonly AwarenessEntry[];
 }
 
+/**
+ * Either way: one piece of a frame too large for the peer's frame limit (`maxPayload`). The
+ * `count` chunks of a transfer travel in order (`index` 0..count-1) on one connection, with no
+ * other chunked transfer interleaved; their payloads concatenated are one complete encoded frame
+ * (never itself a chunk), which the receiver then handles as if it had arrived whole.
+ */
+export interface ChunkMessage {
+  readonly type: 'chunk';
+  /** Chosen by the sender, uint32; the same for every chunk of a transfer. */
+  readonly transferId: number;
+  readonly index: number;
+  readonly count: number;
+  readonly bytes: Uint8Array;
+}
+
 /** Every message of the protocol. */
-export type Message = HelloMessage | SyncMessage | UpdateMessage | ErrorMessage | AckMessage | AwarenessMessage;
+export type Message = HelloMessage | SyncMessage | UpdateMessage | ErrorMessage | AckMessage | AwarenessMessage | ChunkMessage;
 
 /** The `type` of every message. */
 export type MessageType = Message['type'];
@@ -141,6 +160,7 @@ export const MessageTag = {
   error: 4,
   ack: 5,
   awareness: 6,
+  chunk: 7,
 } as const satisfies Record<MessageType, number>;
 
 export const isHello = (message: Message): message is HelloMessage => message.type === 'hello';
@@ -149,6 +169,7 @@ export const isUpdate = (message: Message): message is UpdateMessage => message.
 export const isError = (message: Message): message is ErrorMessage => message.type === 'error';
 export const isAck = (message: Message): message is AckMessage => message.type === 'ack';
 export const isAwareness = (message: Message): message is AwarenessMessage => message.type === 'awareness';
+export const isChunk = (message: Message): message is ChunkMessage => message.type === 'chunk';
 
 /** Builds a `hello` for the current protocol version. */
 export function hello(docId: DocId, stateVector: Uint8Array, clientName: string | null = null): HelloMessage {

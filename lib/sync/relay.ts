@@ -7,9 +7,10 @@
  * `awareness` and `error`. Anything else, or bytes that fail to decode, refuses the peer (`error`
  * message, then close with the code from `closeCodeFor`). Refusing a peer never touches its room.
  */
+import { appendChunk, type PartialTransfer } from './chunks';
 import { decodeMessage } from './codec';
 import { ErrorCode, ProtocolError } from './errors';
-import type { DocId, Message } from './protocol';
+import { Limits, type DocId, type Message } from './protocol';
 import { Room, refusePeer, type PeerId, type RoomOutput, type SyncDoc } from './room';
 
 /** Per-connection protocol state. */
@@ -18,6 +19,8 @@ type PeerState = { readonly phase: 'awaiting-hello' } | { readonly phase: 'joine
 export interface RelayCoreOptions<D extends SyncDoc> {
   /** Creates the relay's copy of a document when its room is first joined. */
   createDoc(docId: DocId): D;
+  /** Largest message reassembled from chunks, in bytes. Default: the protocol's update limit + 1 KiB. */
+  readonly maxMessageBytes?: number;
 }
 
 /** The socketless relay: peers, rooms and routing. */
@@ -25,8 +28,13 @@ export class RelayCore<D extends SyncDoc = SyncDoc> {
   private readonly peers = new Map<PeerId, PeerState>();
   private readonly roomsById = new Map<DocId, Room>();
   private readonly docs = new Map<DocId, D>();
+  /** Chunked transfers in progress, per peer. */
+  private readonly transfers = new Map<PeerId, PartialTransfer>();
+  private readonly maxMessageBytes: number;
 
-  constructor(private readonly options: RelayCoreOptions<D>) {}
+  constructor(private readonly options: RelayCoreOptions<D>) {
+    this.maxMessageBytes = options.maxMessageBytes ?? Limits.updateBytes + 1024;
+  }
 
   /** Registers a new connection; it must send `hello` first. */
   connect(peer: PeerId): void {
@@ -44,6 +52,21 @@ export class RelayCore<D extends SyncDoc = SyncDoc> {
     } catch (error) {
       if (error instanceof ProtocolError) return this.refuse(peer, error);
       throw error;
+    }
+    if (message.type === 'chunk') {
+      let progress;
+      try {
+        progress = appendChunk(this.transfers.get(peer) ?? null, message, this.maxMessageBytes);
+      } catch (error) {
+        if (error instanceof ProtocolError) return this.refuse(peer, error);
+        throw error;
+      }
+      if (progress.frame === null) {
+        this.transfers.set(peer, progress.partial);
+        return [];
+      }
+      this.transfers.delete(peer);
+      return this.receive(peer, progress.frame); // never a chunk again: appendChunk checks
     }
     if (state.phase === 'awaiting-hello') {
       if (message.type !== 'hello') {
@@ -87,6 +110,7 @@ export class RelayCore<D extends SyncDoc = SyncDoc> {
   disconnect(peer: PeerId): RoomOutput[] {
     const state = this.peers.get(peer);
     this.peers.delete(peer);
+    this.transfers.delete(peer);
     if (state === undefined || state.phase !== 'joined') return [];
     return state.room.leave(peer);
   }

@@ -15,9 +15,10 @@
  * so it already contains every local edit made before that moment (including delete-only edits,
  * since a diff carries the whole delete set). Offline edits are therefore delivered by the handshake.
  */
+import { appendChunk, type PartialTransfer } from './chunks';
 import { decodeMessage } from './codec';
 import { ErrorCode, ProtocolError } from './errors';
-import { closeCodeFor, hello, type AwarenessEntry, type DocId, type Message } from './protocol';
+import { Limits, closeCodeFor, hello, type AwarenessEntry, type DocId, type Message } from './protocol';
 
 /** What the session needs to read from the document. `Doc` from lib/crdt satisfies it. */
 export interface SyncDocView {
@@ -53,6 +54,8 @@ export interface SessionState {
   readonly peers: ReadonlyMap<number, AwarenessEntry>;
   /** Number of `sync` messages handled (1 per successful handshake). */
   readonly handshakes: number;
+  /** A chunked frame from the relay being reassembled; null when none. Dropped on disconnect. */
+  readonly incomingTransfer: PartialTransfer | null;
 }
 
 /** Inputs of the machine. */
@@ -97,6 +100,7 @@ export function createSession(docId: DocId, clientName: string | null = null): S
     localPresence: null,
     peers: new Map(),
     handshakes: 0,
+    incomingTransfer: null,
   };
 }
 
@@ -177,7 +181,30 @@ function receiveMessage(state: SessionState, message: Message, doc: SyncDocView)
       };
     case 'hello':
       return refuse(state, new ProtocolError(ErrorCode.unexpectedMessage, 'a relay must not send hello'));
+    case 'chunk': {
+      let progress;
+      try {
+        progress = appendChunk(state.incomingTransfer, message, Limits.updateBytes + 1024);
+      } catch (error) {
+        if (error instanceof ProtocolError) return refuse({ ...state, incomingTransfer: null }, error);
+        throw error;
+      }
+      if (progress.frame === null) return noOutput({ ...state, incomingTransfer: progress.partial });
+      return receiveFrame({ ...state, incomingTransfer: null }, progress.frame, doc);
+    }
   }
+}
+
+/** Decodes one whole frame from the relay and handles it. */
+function receiveFrame(state: SessionState, frame: Uint8Array, doc: SyncDocView): SessionStep {
+  let message: Message;
+  try {
+    message = decodeMessage(frame);
+  } catch (error) {
+    if (error instanceof ProtocolError) return refuse(state, error);
+    throw error;
+  }
+  return receiveMessage(state, message, doc);
 }
 
 /** Advances the session by one event. Pure: the same inputs always give the same outputs. */
@@ -199,14 +226,7 @@ export function stepSession(state: SessionState, event: SessionEvent, doc: SyncD
     case 'received': {
       // Frames from a socket that is not open (late deliveries after a close) are stale.
       if (state.phase === SessionPhase.disconnected || state.phase === SessionPhase.connecting) return noOutput(state);
-      let message: Message;
-      try {
-        message = decodeMessage(event.frame);
-      } catch (error) {
-        if (error instanceof ProtocolError) return refuse(state, error);
-        throw error;
-      }
-      return receiveMessage(state, message, doc);
+      return receiveFrame(state, event.frame, doc);
     }
     case 'local-update':
       if (state.phase !== SessionPhase.live) return noOutput(state);
@@ -220,7 +240,7 @@ export function stepSession(state: SessionState, event: SessionEvent, doc: SyncD
       if (state.phase === SessionPhase.disconnected) return noOutput(state);
       const effects: SessionEffect[] = [{ type: 'phase', phase: SessionPhase.disconnected }];
       if (state.peers.size > 0) effects.push({ type: 'presence', peers: new Map() });
-      return { state: withPhase(state, SessionPhase.disconnected, { peers: new Map() }), send: [], effects };
+      return { state: withPhase(state, SessionPhase.disconnected, { peers: new Map(), incomingTransfer: null }), send: [], effects };
     }
   }
 }

@@ -3,7 +3,7 @@
  * (argv and env are passed in). Flags win over environment variables, which win over defaults.
  */
 import type { TokenBucketOptions } from './rate-limit';
-import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PAYLOAD, DEFAULT_RATE_LIMIT } from './server';
+import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_PAYLOAD, DEFAULT_RATE_LIMIT } from './server';
 
 /** A bad flag, value or environment variable. */
 export class RelayConfigError extends Error {
@@ -15,6 +15,7 @@ export interface RelayConfig {
   readonly port: number;
   readonly host: string;
   readonly maxPayload: number;
+  readonly maxMessageBytes: number;
   readonly rateLimit: TokenBucketOptions;
   readonly maxBufferedBytes: number;
   readonly heartbeatMs: number;
@@ -40,6 +41,7 @@ const settings = {
   port: { flag: '--port', env: 'TANDEM_RELAY_PORT', description: `TCP port (0 = any free port; default ${DEFAULT_PORT})` },
   host: { flag: '--host', env: 'TANDEM_RELAY_HOST', description: `interface to bind (default ${DEFAULT_HOST})` },
   maxPayload: { flag: '--max-payload', env: 'TANDEM_RELAY_MAX_PAYLOAD', description: `largest frame in bytes (default ${DEFAULT_MAX_PAYLOAD})` },
+  maxMessage: { flag: '--max-message', env: 'TANDEM_RELAY_MAX_MESSAGE', description: `largest message reassembled from chunks in bytes (default ${DEFAULT_MAX_MESSAGE_BYTES})` },
   rateBurst: { flag: '--rate-burst', env: 'TANDEM_RELAY_RATE_BURST', description: `messages a connection may send at once (default ${DEFAULT_RATE_LIMIT.capacity})` },
   ratePerSecond: { flag: '--rate-per-second', env: 'TANDEM_RELAY_RATE_PER_SECOND', description: `sustained messages per second per connection (default ${DEFAULT_RATE_LIMIT.refillPerSecond})` },
   maxBuffered: { flag: '--max-buffered', env: 'TANDEM_RELAY_MAX_BUFFERED', description: `unsent bytes before a slow client is evicted (default ${DEFAULT_MAX_BUFFERED_BYTES})` },
@@ -102,6 +104,7 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
       port: get('port') === undefined ? DEFAULT_PORT : readInteger(get('port')!, what('port'), 0, 65535),
       host,
       maxPayload: get('maxPayload') === undefined ? DEFAULT_MAX_PAYLOAD : readInteger(get('maxPayload')!, what('maxPayload'), 64, 1 << 30),
+      maxMessageBytes: get('maxMessage') === undefined ? DEFAULT_MAX_MESSAGE_BYTES : readInteger(get('maxMessage')!, what('maxMessage'), 1024, 2 ** 40),
       rateLimit: {
         capacity: get('rateBurst') === undefined ? DEFAULT_RATE_LIMIT.capacity : readNumber(get('rateBurst')!, what('rateBurst'), 1),
         refillPerSecond: get('ratePerSecond') === undefined ? DEFAULT_RATE_LIMIT.refillPerSecond : readNumber(get('ratePerSecond')!, what('ratePerSecond'), 0),

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.host,
     maxPayload: config.maxPayload,
+    maxMessageBytes: config.maxMessageBytes,
     rateLimit: config.rateLimit,
     maxBufferedBytes: config.maxBufferedBytes,
     heartbeatMs: config.heartbeatMs,

@@ -34,9 +34,9 @@ export function defineRelaySuite<D extends SyncDoc>(driver: RelaySuiteDriver<D>)
     return running;
   }
 
-  async function client(running: RunningRelay<D>, docId: DocId, name: string): Promise<SyncClient<D>> {
+  async function client(running: RunningRelay<D>, docId: DocId, name: string, maxFrameBytes?: number): Promise<SyncClient<D>> {
     const doc = driver.create(nextReplica++);
-    const syncClient = new SyncClient(doc, docId, `${running.url}/doc/${docId}`, name);
+    const syncClient = new SyncClient(doc, docId, `${running.url}/doc/${docId}`, name, maxFrameBytes);
     await syncClient.connect();
     sockets.push({ close: () => void syncClient.disconnect().catch(() => {}) });
     return syncClient;
@@ -175,6 +175,17 @@ export function defineRelaySuite<D extends SyncDoc>(driver: RelaySuiteDriver<D>)
     const bob = await client(running, docId, 'bob');
     edit(alice, 'still fine');
     await converged(running, docId, [alice, bob]);
+  });
+
+  it('offline edits larger than maxPayload reach the relay as chunks and converge (no reconnect loop)', async () => {
+    const running = await relay({ maxPayload: 16 * 1024 });
+    const alice = await client(running, docId, 'alice', 16 * 1024);
+    const bob = await client(running, docId, 'bob', 16 * 1024);
+    await alice.disconnect();
+    for (let i = 0; i < 10; i++) edit(alice, `${'offline '.repeat(1000)}${i}`); // ~80 KB of edits
+    await alice.connect();
+    await converged(running, docId, [alice, bob]);
+    expect(driver.fingerprint(bob.doc)).toBe(driver.fingerprint(alice.doc));
   });
 
   it('closes a connection that passes its rate limit with error(rateLimited) and 4429', async () => {

@@ -39,8 +39,12 @@ export class RelayRooms<D extends SyncDoc = SyncDoc> {
   constructor(
     private readonly factory: RelayDocFactory<D>,
     private readonly now: () => number,
+    maxMessageBytes?: number,
   ) {
-    this.core = new RelayCore<D>({ createDoc: (docId) => factory.create(docId) });
+    this.core = new RelayCore<D>({
+      createDoc: (docId) => factory.create(docId),
+      ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
+    });
   }
 
   connect(peer: PeerId): void {

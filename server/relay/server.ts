@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ErrorCode, ProtocolError } from '../../lib/sync/errors';
 import { decodeMessage } from '../../lib/sync/codec';
-import { CloseCode, isDocId, type DocId } from '../../lib/sync/protocol';
+import { CloseCode, Limits, isDocId, type DocId } from '../../lib/sync/protocol';
 import { asPeerId, type PeerId, type RoomOutput, type SyncDoc } from '../../lib/sync/room';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit';
 import { RelayRooms, type RelayDocFactory } from './rooms';
@@ -29,8 +29,10 @@ export interface RelayOptions<D extends SyncDoc> {
   readonly port?: number;
   /** Interface to bind. Default '127.0.0.1'. */
   readonly host?: string;
-  /** Largest WebSocket frame accepted, in bytes. Default 4 MiB. */
+  /** Largest WebSocket frame accepted, in bytes. Default 4 MiB. Larger messages come as `chunk`s. */
   readonly maxPayload?: number;
+  /** Largest message reassembled from `chunk`s, in bytes. Default DEFAULT_MAX_MESSAGE_BYTES (64 MiB + 1 KiB). */
+  readonly maxMessageBytes?: number;
   /** Per-connection message rate limit. Default burst 500, 200 messages/s. */
   readonly rateLimit?: TokenBucketOptions;
   /** A peer whose unsent bytes pass this is evicted as a slow consumer. Default 16 MiB. */
@@ -72,6 +74,7 @@ export interface RunningRelay<D extends SyncDoc> {
 }
 
 export const DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024;
+export const DEFAULT_MAX_MESSAGE_BYTES = Limits.updateBytes + 1024;
 export const DEFAULT_RATE_LIMIT: TokenBucketOptions = { capacity: 500, refillPerSecond: 200 };
 export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
@@ -131,7 +134,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
   const allowOrigin = options.allowOrigin ?? '*';
   const startedAt = now();
 
-  const rooms = new RelayRooms<D>(options.docs, now);
+  const rooms = new RelayRooms<D>(options.docs, now, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const connections = new Map<PeerId, Connection>();
   let nextPeer = 1;
   let shuttingDown = false;

@@ -4,6 +4,7 @@
  * by a timeout and woken by socket events (never a fixed sleep).
  */
 import { WebSocket } from 'ws';
+import { splitFrame } from '../../lib/sync/chunks';
 import { decodeMessage, encodeMessage } from '../../lib/sync/codec';
 import type { DocId, Message } from '../../lib/sync/protocol';
 import type { SyncDoc } from '../../lib/sync/room';
@@ -117,12 +118,15 @@ export class SyncClient<D extends SyncDoc> {
   close: CloseInfo | null = null;
   private socket: WebSocket | null = null;
   private readonly listeners = new Set<() => void>();
+  private nextTransferId = 1;
 
   constructor(
     readonly doc: D,
     readonly docId: DocId,
     private readonly url: string,
     name: string,
+    /** Frames above this many bytes are sent as `chunk`s (the relay's maxPayload). */
+    private readonly maxFrameBytes = Number.POSITIVE_INFINITY,
   ) {
     this.session = createSession(docId, name);
   }
@@ -178,7 +182,10 @@ export class SyncClient<D extends SyncDoc> {
     const result = stepSession(this.session, event, this.doc);
     this.session = result.state;
     for (const message of result.send) {
-      if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(encodeMessage(message) as Uint8Array<ArrayBuffer>);
+      if (this.socket?.readyState !== WebSocket.OPEN) continue;
+      for (const frame of splitFrame(encodeMessage(message), this.maxFrameBytes, this.nextTransferId++)) {
+        this.socket.send(frame as Uint8Array<ArrayBuffer>);
+      }
     }
     for (const effect of result.effects) {
       if (effect.type === 'apply') this.doc.apply(effect.update, 'remote');

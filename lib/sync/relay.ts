@@ -13,8 +13,8 @@ import { ErrorCode, ProtocolError } from './errors';
 import { Limits, type DocId, type Message } from './protocol';
 import { Room, refusePeer, type PeerId, type RoomOutput, type SyncDoc } from './room';
 
-/** Per-connection protocol state. */
-type PeerState = { readonly phase: 'awaiting-hello' } | { readonly phase: 'joined'; readonly room: Room };
+/** Per-connection protocol state. `pinned`: the only document id this connection may join, or null. */
+type PeerState = { readonly phase: 'awaiting-hello'; readonly pinned: DocId | null } | { readonly phase: 'joined'; readonly room: Room };
 
 export interface RelayCoreOptions<D extends SyncDoc> {
   /** Creates the relay's copy of a document when its room is first joined. */
@@ -36,10 +36,13 @@ export class RelayCore<D extends SyncDoc = SyncDoc> {
     this.maxMessageBytes = options.maxMessageBytes ?? Limits.updateBytes + 1024;
   }
 
-  /** Registers a new connection; it must send `hello` first. */
-  connect(peer: PeerId): void {
+  /**
+   * Registers a new connection; it must send `hello` first. With `pinnedDocId` (the socket URL
+   * was /doc/<id>), a `hello` for any other document is refused with `badDocId`.
+   */
+  connect(peer: PeerId, pinnedDocId: DocId | null = null): void {
     if (this.peers.has(peer)) throw new Error(`peer ${peer} already connected`);
-    this.peers.set(peer, { phase: 'awaiting-hello' });
+    this.peers.set(peer, { phase: 'awaiting-hello', pinned: pinnedDocId });
   }
 
   /** Handles one binary frame from `peer`. */
@@ -71,6 +74,9 @@ export class RelayCore<D extends SyncDoc = SyncDoc> {
     if (state.phase === 'awaiting-hello') {
       if (message.type !== 'hello') {
         return this.refuse(peer, new ProtocolError(ErrorCode.unexpectedMessage, `expected hello, got ${message.type}`));
+      }
+      if (state.pinned !== null && message.docId !== state.pinned) {
+        return this.refuse(peer, new ProtocolError(ErrorCode.badDocId, `hello for ${message.docId} on a connection to /doc/${state.pinned}`));
       }
       const room = this.roomFor(message.docId);
       const outputs = room.join(peer, message);

@@ -47,8 +47,9 @@ export class RelayRooms<D extends SyncDoc = SyncDoc> {
     });
   }
 
-  connect(peer: PeerId): void {
-    this.core.connect(peer);
+  /** Registers a connection, optionally pinned to one document (see `RelayCore.connect`). */
+  connect(peer: PeerId, pinnedDocId: DocId | null = null): void {
+    this.core.connect(peer, pinnedDocId);
   }
 
   /** Handles one frame from `peer`; records the update time when the room accepted an update. */

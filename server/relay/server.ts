@@ -15,7 +15,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ErrorCode, ProtocolError } from '../../lib/sync/errors';
-import { decodeMessage } from '../../lib/sync/codec';
 import { CloseCode, Limits, isDocId, type DocId } from '../../lib/sync/protocol';
 import { asPeerId, type PeerId, type RoomOutput, type SyncDoc } from '../../lib/sync/room';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit';
@@ -94,8 +93,6 @@ interface Connection {
   readonly peer: PeerId;
   readonly socket: WebSocket;
   readonly bucket: TokenBucket;
-  /** The document id from the URL path, when the client connected to /doc/<id>. */
-  readonly pinnedDocId: DocId | null;
   alive: boolean;
   closing: boolean;
 }
@@ -231,13 +228,12 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
       peer,
       socket,
       bucket: new TokenBucket(rateLimit, now()),
-      pinnedDocId,
       alive: true,
       closing: false,
     };
     connections.set(peer, connection);
     stats.connectionsOpened++;
-    rooms.connect(peer);
+    rooms.connect(peer, pinnedDocId);
 
     socket.on('pong', () => {
       connection.alive = true;
@@ -257,13 +253,6 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
       const frame = toBytes(data);
       stats.framesIn++;
       stats.bytesIn += frame.length;
-      if (connection.pinnedDocId !== null && rooms.docIdOf(peer) === null) {
-        const refusal = checkPinnedHello(frame, connection.pinnedDocId);
-        if (refusal !== null) {
-          perform(rooms.refuse(peer, refusal));
-          return;
-        }
-      }
       try {
         perform(rooms.receive(peer, frame));
       } catch (error) {
@@ -355,19 +344,6 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
     },
     close,
   };
-}
-
-/** A refusal when the first frame is not a hello for the pinned document, else null. */
-function checkPinnedHello(frame: Uint8Array, pinned: DocId): ProtocolError | null {
-  try {
-    const message = decodeMessage(frame);
-    if (message.type === 'hello' && message.docId !== pinned) {
-      return new ProtocolError(ErrorCode.badDocId, `hello for ${message.docId} on a connection to /doc/${pinned}`);
-    }
-  } catch {
-    // Let the rooms refuse it with the precise decode error.
-  }
-  return null;
 }
 
 export { CloseCode };

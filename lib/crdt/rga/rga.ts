@@ -177,28 +177,18 @@ export class Rga implements Sequence {
       const pieceEnd = Math.min(end, this.ids.nextStartAfter(run.replica, clock));
       const offset = clock - run.clock;
       const content = run.content === null ? null : run.content.slice(offset, pieceEnd - run.clock);
-      const span =
-        offset === 0
-          ? new Span(
-              run.replica,
-              clock,
-              pieceEnd - clock,
-              run.originLeft === null ? NONE : run.originLeft.replica,
-              run.originLeft === null ? 0 : run.originLeft.clock,
-              run.originRight === null ? NONE : run.originRight.replica,
-              run.originRight === null ? 0 : run.originRight.clock,
-              content,
-            )
-          : new Span(
-              run.replica,
-              clock,
-              pieceEnd - clock,
-              run.replica,
-              clock - 1,
-              run.originRight === null ? NONE : run.originRight.replica,
-              run.originRight === null ? 0 : run.originRight.clock,
-              content,
-            );
+      // The first character keeps the run's origin left; a later piece's is the character before it.
+      const first = offset === 0;
+      const span = new Span(
+        run.replica,
+        clock,
+        pieceEnd - clock,
+        first ? (run.originLeft?.replica ?? NONE) : run.replica,
+        first ? (run.originLeft?.clock ?? 0) : clock - 1,
+        run.originRight?.replica ?? NONE,
+        run.originRight?.clock ?? 0,
+        content,
+      );
       const placed = this.integrateSpan(span);
       if (content !== null) pushInsert(deltas, this.tree.visiblePosition(placed) + (clock - placed.clock), content);
       clock = pieceEnd;
@@ -266,7 +256,7 @@ export class Rga implements Sequence {
   private integrateSpan(span: Span): Span {
     const left = span.leftReplica === NONE ? null : this.spanEndingAt(span.leftReplica, span.leftClock);
     const right = span.rightReplica === NONE ? null : this.spanStartingAt(span.rightReplica, span.rightClock);
-    const leftPosition = left === null ? -1 : this.tree.rawPosition(left) + left.length - 1;
+    let leftPosition = -2; // computed on demand; -1 for the document start
     let rightPosition = -2; // computed on demand; +Infinity for the document end
     let dest = left;
     let scanning = false;
@@ -290,6 +280,7 @@ export class Rga implements Sequence {
         continue;
       }
       // Origin left before ours: we have passed all of our origin's subtree. After it: skip.
+      if (leftPosition === -2) leftPosition = left === null ? -1 : this.tree.rawPosition(left) + left.length - 1;
       if (this.rawPositionOfId(current.leftReplica, current.leftClock, -1) < leftPosition) break;
     }
     if (dest !== null && this.maybeAppend(dest, span.replica, span.clock, span.rightReplica, span.rightClock, span.content, span)) return dest;

@@ -104,7 +104,7 @@ export class Simulation {
   /**
    * Liveness once the faults stop: with every node up, the network healed and no more loss, a
    * leader must commit a new write and every node must apply it (through a snapshot if needed)
-   * within a bounded time.
+   * within 200 ticks plus 4 per entry of backlog.
    */
   private checkLiveness(): void {
     this.rates = { ...this.rates, crash: 0, partition: 0, heal: 0, pause: 0, crashAfterReady: 0, propose: 0, read: 0, transfer: 0 };
@@ -118,7 +118,10 @@ export class Simulation {
         this.settle(n);
       }
     }
-    const deadline = this.now + 200;
+    // With one entry per message and one in flight, catching up costs a round trip per entry.
+    const backlog = Math.max(...this.nodes.map((n) => n.raw!.raft.log.lastIndex())) - Math.min(...this.nodes.map((n) => n.machine.index));
+    const budget = 200 + 4 * backlog;
+    const deadline = this.now + budget;
     const payload = 'liveness';
     let index: LogIndex | undefined;
     for (; this.now <= deadline; this.now++) {
@@ -133,7 +136,7 @@ export class Simulation {
       if (index !== undefined && this.nodes.every((n) => n.machine.index >= index!)) return;
     }
     const state = this.nodes.map((n) => `${n.id}:${n.raw?.raft.role}/t${n.raw?.raft.term}/applied ${n.machine.index}`).join(' ');
-    throw new SafetyViolation('liveness after faults heal', `no write committed and applied everywhere within 200 ticks (${state})`);
+    throw new SafetyViolation('liveness after faults heal', `no write committed and applied everywhere within ${budget} ticks (${state})`);
   }
 
   private result(violation: SafetyViolation | undefined): SimResult {

@@ -48,6 +48,16 @@ describe('Doc fields', () => {
     expect(doc.toJSON()).toEqual({ body: 'ello!', likes: -2, meta: { y: { deep: [true, null] } }, tags: ['a'], title: 'T' });
   });
 
+  it('declaring a field (first getX) sends it to peers even before it holds anything', () => {
+    const [a, b, sent] = pair();
+    a.getMap('empty');
+    a.getMap('empty');
+    expect(sent).toHaveLength(1);
+    b.apply(sent[0]!);
+    expect(b.toJSON()).toEqual({ empty: {} });
+    expect(b.stateVector().size).toBe(0);
+  });
+
   it('a field keeps its first type: using it as another type throws FieldTypeError', () => {
     const doc = new Doc({ replicaId: 1 });
     doc.getText('x');
@@ -156,6 +166,8 @@ describe('sync', () => {
 
   it('ops missing their previous clock wait in pending and integrate when it arrives', () => {
     const [a, b, sent] = pair();
+    a.transact(() => [a.getText('t'), a.getCounter('c')]);
+    b.apply(sent.splice(0)[0]!); // the field declarations
     a.getText('t').insert(0, 'a');
     a.getText('t').insert(1, 'b');
     a.getCounter('c').add(1);
@@ -186,6 +198,8 @@ describe('sync', () => {
 
   it('a delete that arrives before its insert applies when the insert arrives (deletes never wait)', () => {
     const [a, b, sent] = pair();
+    a.transact(() => [a.getText('t'), a.getSet('s')]);
+    b.apply(sent.splice(0)[0]!);
     a.getText('t').insert(0, 'abc');
     a.getText('t').delete(1, 1);
     a.getSet('s').add('x');
@@ -260,14 +274,16 @@ describe('sync', () => {
 
   it('mergeUpdates gives one update equivalent to applying all of them', () => {
     const [a, , sent] = pair();
+    a.transact(() => [a.getText('t'), a.getMap('m')]);
+    const declarations = sent.splice(0)[0]!;
     a.getText('t').insert(0, 'abc');
     a.getMap('m').set('k', 1);
     a.getText('t').delete(0, 1);
     a.getMap('m').set('k', 2);
-    const merged = mergeUpdates([sent[3]!, sent[1]!, sent[2]!, sent[0]!]);
+    const merged = mergeUpdates([sent[3]!, sent[1]!, declarations, sent[2]!, sent[0]!]);
     const viaMerged = Doc.load(merged, { replicaId: 5 });
     expect(viaMerged.encode()).toEqual(a.encode());
-    const partial = mergeUpdates([sent[2]!, sent[3]!]);
+    const partial = mergeUpdates([sent[2]!, sent[3]!, declarations]);
     const late = new Doc({ replicaId: 6 });
     late.apply(partial);
     expect(late.pendingCount()).toBeGreaterThan(0);

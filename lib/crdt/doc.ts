@@ -138,7 +138,9 @@ export class Doc {
   private handle<K extends FieldKind, H extends FieldHandle>(name: string, kind: K, build: (state: FieldStateOf<K>) => H): H {
     const existing = this.fields.get(name);
     if (existing !== undefined && existing.kind !== kind) throw new FieldTypeError(name, existing.kind, kind);
-    const state = (existing ?? this.declareField({ name, kind }, true)) as FieldStateOf<K>;
+    // A new field is part of the replicated state: declared inside a transaction (its own, if none
+    // is open) so that peers learn it from an update even before it holds anything.
+    const state = (existing ?? this.transact(() => this.declareField({ name, kind }, true))) as FieldStateOf<K>;
     let handle = this.handles.get(name);
     if (handle === undefined) {
       handle = build(state);

@@ -38,8 +38,10 @@ test.describe('pages', () => {
   });
 
   test('a bad document id shows the error page', async ({ page }) => {
-    await page.goto('/d/bad%20id!');
+    const response = await page.goto('/d/bad%20id!');
+    expect(response?.status()).toBe(404);
     await expect(page.getByTestId('invalid-doc-id')).toBeVisible();
+    await expect(page.getByTestId('invalid-doc-id')).toContainText('bad id!');
     await expect(page.getByRole('heading', { name: 'Invalid document id' })).toBeVisible();
     await expect(page.getByTestId('editor')).toHaveCount(0);
 

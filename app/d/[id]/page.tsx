@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
 import { Editor } from '../../../components/Editor';
-import { InvalidDocId } from '../../../components/InvalidDocId';
 import { readClientConfig } from '../../../lib/client/config';
 import { isDocId } from '../../../lib/client/doc-id';
 
@@ -24,10 +24,11 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: isDocId(id) ? `${id} · Tandem` : 'Invalid document · Tandem' };
 }
 
-/** `/d/<id>`: the editor for one document, or a clear error for an id the relay would refuse. */
+/** `/d/<id>`: the editor for one document, or a clear 404 page for an id the relay would refuse. */
 export default async function DocumentPage({ params }: Props) {
   const id = decodeSegment((await params).id);
-  if (!isDocId(id)) return <InvalidDocId id={id} />;
+  // Answered with 404 and the "Invalid document id" page (./not-found.tsx).
+  if (!isDocId(id)) notFound();
   const config = readClientConfig(process.env);
   return <Editor key={id} docId={id} relayUrls={[...config.relayUrls]} />;
 }

@@ -86,7 +86,7 @@ class FakeDoc implements ConnectionDoc {
   }
 }
 
-function setup(options: { urls?: string[]; online?: boolean; backoff?: BackoffOptions } = {}) {
+function setup(options: { urls?: string[]; online?: boolean; backoff?: BackoffOptions; maxFrameBytes?: number } = {}) {
   const clock = new FakeClock();
   const sockets: FakeSocket[] = [];
   let online = options.online ?? true;
@@ -122,6 +122,7 @@ function setup(options: { urls?: string[]; online?: boolean; backoff?: BackoffOp
       clientName: 'tester',
       backoff: options.backoff,
       handshakeTimeoutMs: 5_000,
+      maxFrameBytes: options.maxFrameBytes,
     },
     env,
   );
@@ -158,6 +159,24 @@ describe('Connection: handshake and live updates', () => {
     expect(last().sent.at(-1)).toEqual({ type: 'update', update: new Uint8Array([5]) });
     last().receive({ type: 'update', update: new Uint8Array([6]) });
     expect(doc.applied.at(-1)).toEqual({ update: [6], origin: REMOTE_ORIGIN });
+  });
+
+  it('sends a message above the frame limit as ordered chunks that reassemble to it', () => {
+    const { connection, last } = setup({ maxFrameBytes: 300 });
+    connection.start();
+    last().open();
+    last().receive({ type: 'sync', update: new Uint8Array([]), stateVector: new Uint8Array([]) });
+    const big = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
+    const before = last().sent.length;
+    connection.sendLocalUpdate(big);
+    const chunks = last().sent.slice(before);
+    expect(chunks.length).toBeGreaterThan(3);
+    const bytes: number[] = [];
+    chunks.forEach((message, index) => {
+      expect(message).toMatchObject({ type: 'chunk', index, count: chunks.length });
+      if (message.type === 'chunk') bytes.push(...message.bytes);
+    });
+    expect(decodeMessage(Uint8Array.from(bytes))).toEqual({ type: 'update', update: big });
   });
 
   it('tracks peers from awareness and announces its own presence on every handshake', () => {

@@ -9,6 +9,7 @@
  * Everything with side effects — socket construction, timers, randomness, the network signal — is
  * injected through `ConnectionEnvironment`, so the whole lifecycle is unit-tested with fakes.
  */
+import { splitFrame } from '../sync/chunks';
 import { encodeMessage } from '../sync/codec';
 import { ErrorCode } from '../sync/errors';
 import type { AwarenessEntry, DocId, PresenceState } from '../sync/protocol';
@@ -78,7 +79,15 @@ export interface ConnectionOptions {
   readonly backoff?: BackoffOptions;
   /** A socket that has not reached `live` after this long is closed and retried. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Largest frame sent; bigger messages (a large paste, a long offline diff) go as `chunk` frames.
+   * Must not exceed the relay's `maxPayload` (4 MiB by default). Default 1 MiB.
+   */
+  readonly maxFrameBytes?: number;
 }
+
+/** Default of `ConnectionOptions.maxFrameBytes`. */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 
 /** An error worth showing: the relay refused something or we refused the relay. */
 export interface ConnectionError {
@@ -133,6 +142,9 @@ export class Connection {
   private unsubscribeNetwork: (() => void) | null = null;
   private readonly backoff: BackoffOptions;
   private readonly handshakeTimeoutMs: number;
+  private readonly maxFrameBytes: number;
+  /** Id of the next chunked transfer (uint32, wraps). */
+  private nextTransferId = 1;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -142,6 +154,7 @@ export class Connection {
     this.session = createSession(options.docId, options.clientName ?? null);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.snapshot = this.buildSnapshot();
   }
 
@@ -327,7 +340,10 @@ export class Connection {
     this.session = result.state;
     const socket = this.socket;
     if (socket !== null && socket.readyState === OPEN) {
-      for (const message of result.send) socket.send(encodeMessage(message));
+      for (const message of result.send) {
+        for (const frame of splitFrame(encodeMessage(message), this.maxFrameBytes, this.nextTransferId)) socket.send(frame);
+        this.nextTransferId = this.nextTransferId >= 0xffffffff ? 1 : this.nextTransferId + 1;
+      }
     }
     const generation = this.generation;
     for (const effect of result.effects) {

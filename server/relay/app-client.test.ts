@@ -37,7 +37,10 @@ function environment(seed: number): ConnectionEnvironment {
 /** A doc + app connection, wired like the editor: local updates go to the connection. */
 function openEditor(relay: RunningRelay<DocType>, replicaId: number, name: string): { doc: Doc; connection: Connection } {
   const doc = new Doc({ replicaId });
-  const connection = new Connection({ docId, urls: [relay.url], doc, clientId: replicaId, clientName: name }, environment(replicaId));
+  const connection = new Connection(
+    { docId, urls: [relay.url], doc, clientId: replicaId, clientName: name, backoff: { baseMs: 20, maxMs: 100, factor: 2, jitter: 0.5 } },
+    environment(replicaId),
+  );
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin !== REMOTE_ORIGIN) connection.sendLocalUpdate(update);
   });
@@ -81,5 +84,26 @@ describe('lib/client Connection against the relay', () => {
     await until(relay, [alice, bob], () => bob.connection.getSnapshot().peers.get(1)?.state?.name === 'Alice', 'bob to see alice');
     alice.connection.stop();
     await until(relay, [bob], () => !bob.connection.getSnapshot().peers.has(1), 'alice to leave');
+  });
+
+  it('a relay that is killed and restarted on the same port is repopulated by the reconnecting clients', async () => {
+    const first = await startRelay({ docs: docFactory, closeGraceMs: 100 });
+    relays.push(first);
+    const alice = openEditor(first, 1, 'Alice');
+    const bob = openEditor(first, 2, 'Bob');
+    const text = (doc: Doc) => doc.getText('body').toString();
+    await until(first, [alice, bob], () => alice.connection.getSnapshot().status === 'live' && bob.connection.getSnapshot().status === 'live', 'both live');
+    alice.doc.getText('body').insert(0, 'before crash');
+    await until(first, [alice, bob], () => text(bob.doc) === 'before crash', 'bob to see the edit');
+
+    await first.close();
+    await until(first, [alice, bob], () => alice.connection.getSnapshot().status !== 'live' && bob.connection.getSnapshot().status !== 'live', 'both to notice');
+    bob.doc.getText('body').insert(0, 'offline ');
+
+    const second = await startRelay({ docs: docFactory, port: first.port });
+    relays.push(second);
+    await until(second, [alice, bob], () => text(alice.doc) === 'offline before crash' && text(bob.doc) === text(alice.doc), 'clients to reconnect and converge');
+    await until(second, [alice, bob], () => second.rooms.doc(docId)?.getText('body').toString() === 'offline before crash', 'the new relay to hold the document');
+    expect(alice.connection.getSnapshot().handshakes).toBeGreaterThanOrEqual(2);
   });
 });

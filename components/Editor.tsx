@@ -9,7 +9,8 @@ import { useCollabDoc, useConnectionSnapshot, useLocalSavePending } from '../lib
 import { PeerList } from './PeerList';
 import { RemoteCarets } from './RemoteCarets';
 import { StatusBadge } from './StatusBadge';
-import { TitleInput } from './TitleInput';
+import { TITLE, TitleInput } from './TitleInput';
+import type { Doc } from '../lib/crdt';
 
 /** The text field the editor edits. */
 const BODY = 'body';
@@ -17,13 +18,21 @@ const BODY = 'body';
 /** How often, at most, caret moves are announced to peers. */
 const PRESENCE_INTERVAL_MS = 50;
 
+/** Declares the fields the editor reads, before the first render that reads them. */
+function declareFields(doc: Doc): void {
+  doc.transact(() => {
+    doc.getText(BODY);
+    doc.getRegister(TITLE);
+  });
+}
+
 function formatReplica(replicaId: number): string {
   return replicaId.toString(16).padStart(8, '0');
 }
 
 /** The editor for one document: title, body text, connection status and who is here. */
 export function Editor({ docId, relayUrls }: { docId: DocId; relayUrls: string[] }) {
-  const session = useCollabDoc(docId, relayUrls);
+  const session = useCollabDoc(docId, relayUrls, declareFields);
   const snapshot = useConnectionSnapshot(session?.connection ?? null);
   const savePending = useLocalSavePending(session);
   const textareaRef = useRef<HTMLTextAreaElement>(null);

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import type { Doc } from '../lib/crdt';
 
 /** The LWW register holding the document's title. */
-const TITLE = 'title';
+export const TITLE = 'title';
 
 function readTitle(doc: Doc): string {
   const value = doc.getRegister(TITLE).get();

@@ -57,8 +57,16 @@ export const INITIAL_SNAPSHOT: ConnectionSnapshot = {
   stopped: false,
 };
 
-/** Opens `docId` against `relayUrls` while the calling component is mounted; null until ready. */
-export function useCollabDoc(docId: DocId, relayUrls: readonly string[]): CollabSession | null {
+/**
+ * Opens `docId` against `relayUrls` while the calling component is mounted; null until ready.
+ * `prepare` runs on the new `Doc` before anything else: declare the fields the UI reads there (a
+ * first `getX` emits an update, which must not happen during a render). Pass a stable function.
+ */
+export function useCollabDoc(
+  docId: DocId,
+  relayUrls: readonly string[],
+  prepare: (doc: Doc) => void = () => {},
+): CollabSession | null {
   const [session, setSession] = useState<CollabSession | null>(null);
   const urlsKey = relayUrls.join(',');
 
@@ -66,6 +74,7 @@ export function useCollabDoc(docId: DocId, relayUrls: readonly string[]): Collab
     let cancelled = false;
     const identity = loadIdentity(window.localStorage, Math.random);
     const doc = new Doc();
+    prepare(doc);
     const connection = new Connection(
       { docId, urls: urlsKey.split(','), doc, clientId: doc.replicaId, clientName: identity.name },
       browserEnvironment(window),
@@ -131,7 +140,7 @@ export function useCollabDoc(docId: DocId, relayUrls: readonly string[]): Collab
       connection.stop();
       setSession(null);
     };
-  }, [docId, urlsKey]);
+  }, [docId, urlsKey, prepare]);
 
   return session;
 }

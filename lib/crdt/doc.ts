@@ -3,24 +3,22 @@
  * share one clock space per replica, one delete set and one state vector. See lib/README.md for
  * the contract. Local edits go through transactions and produce one `update` per outermost
  * transaction; remote updates go through `apply`, which validates everything before mutating,
- * integrates what is causally ready and buffers the rest.
+ * integrates what is causally ready and buffers the rest (doc-core.ts).
  */
-import { DecodeError } from '../codec/errors';
 import { assertJsonValue, type JsonValue } from '../codec/json';
 import { DEFAULT_MAX_SKEW_MS, Hlc } from '../clock/hlc';
 import { asReplicaId, randomReplicaId, type ReplicaId } from '../clock/replica';
 import type { VersionVector } from '../clock/version-vector';
-import { InvalidDeltaError, PnCounter } from './counter';
-import { DeleteSet, normalizeRanges } from './delete-set';
+import { InvalidDeltaError } from './counter';
+import { normalizeRanges } from './delete-set';
+import { DocCore, type Transaction } from './doc-core';
 import { collectLogOps, appendOp, trimFront } from './doc-encode';
 import { FieldTypeError, type ChangeEvent, type ChangeListener, type FieldChange, type TextListener, type UpdateListener } from './doc-events';
 import { LwwMapField, LwwRegisterField, OrSetField, PnCounterField, TextField, type FieldHost } from './doc-fields';
-import { ReplicaLog, type FieldState, type FieldStateOf, type StoredAdd, type StoredWrite } from './doc-log';
-import { LwwMap, LwwRegister } from './lww';
-import { OrSet } from './orset';
+import type { FieldState, FieldStateOf, StoredAdd, StoredWrite } from './doc-log';
 import { Rga } from './rga/rga';
-import type { IdRange, Sequence, TextDelta } from './rga/types';
-import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps, type Update } from './update-codec';
+import type { Sequence } from './rga/types';
+import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps } from './update-codec';
 
 /** Options of a `Doc`. */
 export interface DocOptions {
@@ -38,60 +36,29 @@ export interface DocOptions {
 
 type FieldHandle = TextField | OrSetField | LwwMapField | LwwRegisterField | PnCounterField;
 
-/** What the current transaction changed, gathered for the `change` event. */
-interface Transaction {
-  readonly local: boolean;
-  readonly origin: unknown;
-  /** Own clock when the transaction opened: the update holds own ops from here. */
-  readonly startClock: number;
-  readonly localDeletes: IdRange[];
-  /** Own ops made in this transaction, in clock order (sent as they were made; no re-reading). */
-  readonly localOps: Op[];
-  /** Per touched field (in first-touch order), what changed. */
-  readonly records: Map<FieldState, FieldRecord>;
-}
-
-/** What one transaction did to one field; parts are created on first use. */
-interface FieldRecord {
-  deltas: TextDelta[] | null;
-  /** Set elements touched, with whether each was present before the transaction. */
-  setBefore: Map<string, boolean> | null;
-  keys: Set<string> | null;
-  counterDelta: number;
-}
-
 function defaultRandom(): number {
   const buffer = new Uint32Array(1);
   globalThis.crypto.getRandomValues(buffer);
   return buffer[0]! / 2 ** 32;
 }
 
-/** A collaborative document. Invariant: every replica's log is gap-free from clock 0; pending ops all start past their replica's clock. */
-export class Doc {
-  readonly replicaId: ReplicaId;
-  private readonly hlc: Hlc;
-  private readonly createSequence: () => Sequence;
-  private readonly fields = new Map<string, FieldState>();
+/** A collaborative document: the public API over `DocCore`'s state. */
+export class Doc extends DocCore {
   private readonly handles = new Map<string, FieldHandle>();
-  private readonly logs = new Map<ReplicaId, ReplicaLog>();
-  private readonly deleteSet = new DeleteSet();
-  /** Per replica, ops waiting for an earlier clock or a text origin; sorted by clock. */
-  private readonly pending = new Map<ReplicaId, Op[]>();
-  /** Fields declared locally and not yet sent in an update. */
-  private readonly unsentFields = new Set<FieldState>();
   private readonly updateListeners = new Set<UpdateListener>();
   private readonly changeListeners = new Set<ChangeListener>();
   private readonly textListeners = new Map<FieldState, Set<TextListener>>();
-  private transaction: Transaction | null = null;
   private readonly host: FieldHost;
 
   constructor(options: DocOptions = {}) {
-    this.replicaId = options.replicaId !== undefined ? asReplicaId(options.replicaId) : randomReplicaId(options.random ?? defaultRandom);
-    this.hlc = new Hlc({
-      now: options.now ?? (() => 0),
-      maxSkewMs: options.now === undefined ? Number.POSITIVE_INFINITY : (options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS),
-    });
-    this.createSequence = options.createSequence ?? (() => new Rga());
+    super(
+      options.replicaId !== undefined ? asReplicaId(options.replicaId) : randomReplicaId(options.random ?? defaultRandom),
+      new Hlc({
+        now: options.now ?? (() => 0),
+        maxSkewMs: options.now === undefined ? Number.POSITIVE_INFINITY : (options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS),
+      }),
+      options.createSequence ?? (() => new Rga()),
+    );
     this.host = {
       insertText: (field, index, text) => this.insertText(field, index, text),
       deleteText: (field, index, length) => this.deleteText(field, index, length),
@@ -147,33 +114,6 @@ export class Doc {
       this.handles.set(name, handle);
     }
     return handle as H;
-  }
-
-  private declareField(ref: FieldRef, local: boolean): FieldState {
-    const existing = this.fields.get(ref.name);
-    if (existing !== undefined) return existing;
-    const { name } = ref;
-    let state: FieldState;
-    switch (ref.kind) {
-      case 'text':
-        state = { kind: 'text', name, sequence: this.createSequence() };
-        break;
-      case 'set':
-        state = { kind: 'set', name, set: new OrSet<StoredAdd>() };
-        break;
-      case 'map':
-        state = { kind: 'map', name, map: new LwwMap<StoredWrite>() };
-        break;
-      case 'register':
-        state = { kind: 'register', name, register: new LwwRegister<StoredWrite>() };
-        break;
-      case 'counter':
-        state = { kind: 'counter', name, counter: new PnCounter() };
-        break;
-    }
-    this.fields.set(name, state);
-    if (local) this.unsentFields.add(state);
-    return state;
   }
 
   // ---- events and transactions ----
@@ -294,50 +234,6 @@ export class Doc {
     return () => set.delete(listener);
   }
 
-  // ---- recording changes (always inside a transaction) ----
-
-  private recordText(field: FieldState, deltas: readonly TextDelta[]): void {
-    if (deltas.length === 0) return;
-    const record = this.recordOf(field);
-    const list = (record.deltas ??= []);
-    for (const delta of deltas) list.push(delta);
-  }
-
-  private recordOf(field: FieldState): FieldRecord {
-    const records = this.transaction!.records;
-    let record = records.get(field);
-    if (record === undefined) records.set(field, (record = { deltas: null, setBefore: null, keys: null, counterDelta: 0 }));
-    return record;
-  }
-
-  private recordSetBefore(field: FieldStateOf<'set'>, value: string): void {
-    const before = (this.recordOf(field).setBefore ??= new Map());
-    if (!before.has(value)) before.set(value, field.set.has(value));
-  }
-
-  private recordMapKey(field: FieldState, key: string): void {
-    (this.recordOf(field).keys ??= new Set()).add(key);
-  }
-
-  private recordCounter(field: FieldState, delta: number): void {
-    this.recordOf(field).counterDelta += delta;
-  }
-
-  // ---- local operations ----
-
-  private ownLog(): ReplicaLog {
-    return this.logOf(this.replicaId);
-  }
-
-  private logOf(replica: ReplicaId): ReplicaLog {
-    let log = this.logs.get(replica);
-    if (log === undefined) {
-      log = new ReplicaLog(replica);
-      this.logs.set(replica, log);
-    }
-    return log;
-  }
-
   private insertText(field: FieldStateOf<'text'>, index: number, text: string): void {
     this.transact(() => {
       const own = this.ownLog();
@@ -355,11 +251,6 @@ export class Doc {
       for (const range of ranges) this.deleteLocally(range.replica, range.clock, range.length);
       this.recordText(field, [{ index, delete: length }]);
     });
-  }
-
-  private deleteLocally(replica: number, clock: number, length: number): void {
-    this.deleteSet.add(replica, clock, length);
-    this.transaction!.localDeletes.push({ replica, clock, length });
   }
 
   private addToSet(field: FieldStateOf<'set'>, value: string): void {
@@ -420,31 +311,6 @@ export class Doc {
     });
   }
 
-  // ---- integration (shared by local and remote ops) ----
-
-  private integrateWrite(field: FieldStateOf<'map'> | FieldStateOf<'register'>, log: ReplicaLog, write: StoredWrite): void {
-    const outcome = field.kind === 'map' ? field.map.apply(write.key, write) : field.register.apply(write);
-    if (outcome.won) {
-      if (field.kind === 'map') {
-        log.append({ kind: 'mapSet', clock: write.clock, length: 1, field, write });
-        this.recordMapKey(field, write.key);
-      } else {
-        log.append({ kind: 'registerSet', clock: write.clock, length: 1, field, write });
-        this.recordOf(field);
-      }
-    } else {
-      log.append({ kind: 'skip', clock: write.clock, length: 1 });
-    }
-    const loser = outcome.loser;
-    if (loser !== null && loser !== write) this.logs.get(loser.replica as ReplicaId)?.replaceWithSkip(loser.clock);
-  }
-
-  private integrateCounter(field: FieldStateOf<'counter'>, log: ReplicaLog, delta: number): void {
-    log.append({ kind: 'counterAdd', clock: log.clock, length: 1, field, delta });
-    field.counter.add(delta);
-    this.recordCounter(field, delta);
-  }
-
   // ---- remote updates ----
 
   /**
@@ -456,128 +322,6 @@ export class Doc {
     const decoded = decodeUpdate(update);
     this.validate(decoded);
     this.runTransaction(false, origin, () => this.integrateUpdate(decoded));
-  }
-
-  private validate(update: Update, checkSkew = true): void {
-    for (const field of update.fields) {
-      const existing = this.fields.get(field.name);
-      if (existing !== undefined && existing.kind !== field.kind) {
-        throw new DecodeError(`field ${JSON.stringify(field.name)} is a ${existing.kind} here but a ${field.kind} in the update`, -1);
-      }
-    }
-    if (!checkSkew) return;
-    for (const { replica, ops } of update.replicas) {
-      const known = this.logs.get(replica)?.clock ?? 0;
-      for (const op of ops) {
-        if ((op.kind === 'mapSet' || op.kind === 'registerSet') && op.clock >= known) this.hlc.checkSkew(op.ts);
-      }
-    }
-  }
-
-  private integrateUpdate(update: Update): void {
-    for (const field of update.fields) this.declareField(field, false);
-    for (const range of update.deletes) {
-      for (const added of this.deleteSet.add(range.replica, range.clock, range.length)) this.routeDelete(added);
-    }
-    for (const { replica, ops } of update.replicas) this.enqueue(replica, ops);
-    this.drainPending();
-  }
-
-  /** Applies a newly deleted id range to whatever this document holds of it. */
-  private routeDelete(range: IdRange): void {
-    const log = this.logs.get(range.replica as ReplicaId);
-    if (log === undefined || range.clock >= log.clock) return;
-    const end = Math.min(range.clock + range.length, log.clock);
-    for (let i = Math.max(0, log.indexOf(range.clock)); i < log.entries.length; i++) {
-      const entry = log.entries[i]!;
-      if (entry.clock >= end) break;
-      if (entry.kind === 'text') {
-        const start = Math.max(range.clock, entry.clock);
-        const stop = Math.min(end, entry.clock + entry.length);
-        if (stop > start) this.recordText(entry.field, entry.field.sequence.deleteRange({ replica: range.replica, clock: start, length: stop - start }));
-      } else if (entry.kind === 'add' && entry.clock >= range.clock) {
-        this.recordSetBefore(entry.field, entry.add.value);
-        entry.field.set.removeDot(entry.add.value, entry.add);
-        log.replaceWithSkip(entry.clock);
-      }
-    }
-  }
-
-  /** Integrates a replica's ops in order while possible; the rest join its pending queue. */
-  private enqueue(replica: ReplicaId, ops: readonly Op[]): void {
-    let queue = this.pending.get(replica);
-    let i = 0;
-    if (queue === undefined) {
-      const log = this.logOf(replica);
-      while (i < ops.length && this.integrateOne(log, ops[i]!)) i++;
-      if (i === ops.length) return;
-      queue = [];
-      this.pending.set(replica, queue);
-    }
-    for (; i < ops.length; i++) insertPending(queue, ops[i]!);
-  }
-
-  /** Retries pending ops until nothing more integrates (text origins may unblock other replicas). */
-  private drainPending(): void {
-    let progress = true;
-    while (progress && this.pending.size > 0) {
-      progress = false;
-      for (const [replica, queue] of this.pending) {
-        const log = this.logOf(replica);
-        let consumed = 0;
-        while (consumed < queue.length && this.integrateOne(log, queue[consumed]!)) consumed++;
-        if (consumed > 0) {
-          queue.splice(0, consumed);
-          progress = true;
-        }
-        if (queue.length === 0) this.pending.delete(replica);
-      }
-    }
-  }
-
-  /** Integrates `op` when it is causally ready; returns false when it must wait. Known ops are dropped (true). */
-  private integrateOne(log: ReplicaLog, op: Op): boolean {
-    const end = op.clock + opLength(op);
-    if (end <= log.clock) return true;
-    if (op.clock > log.clock) return false;
-    if (op.clock < log.clock) op = trimFront(op, log.clock);
-    const replica = log.replica;
-    switch (op.kind) {
-      case 'skip':
-        log.append({ kind: 'skip', clock: op.clock, length: op.length });
-        return true;
-      case 'insert': {
-        const field = this.fields.get(op.field.name) as FieldStateOf<'text'>;
-        if (!field.sequence.canIntegrate(op.run)) return false;
-        this.recordText(field, field.sequence.integrate(op.run));
-        log.append({ kind: 'text', clock: op.clock, length: op.run.length, field });
-        for (const part of this.deleteSet.intersect(replica, op.clock, op.run.length)) this.recordText(field, field.sequence.deleteRange(part));
-        return true;
-      }
-      case 'add': {
-        const field = this.fields.get(op.field.name) as FieldStateOf<'set'>;
-        if (this.deleteSet.has(replica, op.clock)) {
-          log.append({ kind: 'skip', clock: op.clock, length: 1 });
-          return true;
-        }
-        const add: StoredAdd = { replica, clock: op.clock, value: op.value };
-        this.recordSetBefore(field, op.value);
-        log.append({ kind: 'add', clock: op.clock, length: 1, field, add });
-        field.set.add(op.value, add);
-        return true;
-      }
-      case 'mapSet':
-      case 'registerSet': {
-        const field = this.fields.get(op.field.name) as FieldStateOf<'map'> | FieldStateOf<'register'>;
-        this.hlc.observe(op.ts);
-        const key = op.kind === 'mapSet' ? op.key : '';
-        this.integrateWrite(field, log, { ts: op.ts, replica, clock: op.clock, key, value: op.value });
-        return true;
-      }
-      case 'counterAdd':
-        this.integrateCounter(this.fields.get(op.field.name) as FieldStateOf<'counter'>, log, op.delta);
-        return true;
-    }
   }
 
   // ---- state ----
@@ -678,21 +422,6 @@ function appendLocalInsert(ops: Op[], op: Extract<Op, { kind: 'insert' }>): void
 function sameId(a: { replica: number; clock: number } | null, b: { replica: number; clock: number } | null): boolean {
   if (a === null || b === null) return a === b;
   return a.replica === b.replica && a.clock === b.clock;
-}
-
-/** Inserts an op into a clock-sorted pending queue, skipping exact duplicates. */
-function insertPending(queue: Op[], op: Op): void {
-  let lo = 0;
-  let hi = queue.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (queue[mid]!.clock < op.clock) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = lo; i < queue.length && queue[i]!.clock === op.clock; i++) {
-    if (opLength(queue[i]!) >= opLength(op)) return;
-  }
-  queue.splice(lo, 0, op);
 }
 
 /** One update equivalent to applying all of `updates` (throws `DecodeError` on bad input or field clashes). */

@@ -9,7 +9,16 @@ import { runSeeds } from './cli';
 import { runSimulation } from './simulation';
 
 /** Seeds that once failed (and what they caught), replayed at full length on every run. */
-const REGRESSION_SEEDS: readonly { seed: number; nodes: 3 | 5; why: string }[] = [];
+const REGRESSION_SEEDS: readonly { seed: number; nodes: 3 | 5; why: string }[] = [
+  // The liveness check once allowed a flat 200 ticks; with one entry per message and one append
+  // in flight, a 150-entry backlog takes longer than that to drain. The budget now scales.
+  { seed: 10009, nodes: 3, why: 'liveness budget vs. a large backlog with maxInflight=1' },
+  { seed: 10009, nodes: 5, why: 'liveness budget vs. a large backlog with maxInflight=1' },
+  // The liveness write was proposed once; a leadership transfer started before the calm
+  // replaced that leader and the write was lost with it. It is now re-proposed per leader term.
+  { seed: 10151, nodes: 3, why: 'liveness write lost with its leader' },
+  { seed: 10034, nodes: 5, why: 'liveness write lost with its leader' },
+];
 
 describe('raft simulation', () => {
   it('§5.2 election safety, §5.3 log matching, §5.4 leader completeness, §5.4.3 state machine safety, commit monotonicity, acknowledged writes and §6.4 linearizable reads: 1,600 seeds x 3 nodes', () => {

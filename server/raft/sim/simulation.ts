@@ -39,6 +39,7 @@ interface PendingRead {
   index?: LogIndex;
 }
 
+const LIVENESS_PAYLOAD = 'liveness';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -54,6 +55,8 @@ export class Simulation {
   private readonly reads = new Map<string, PendingRead>();
   acknowledged = 0;
   readsServed = 0;
+  /** Where the liveness write was first applied. */
+  private livenessIndex: LogIndex | undefined;
   messages = 0;
   /** Fault rates for this run, drawn from the seed. */
   private rates: { crash: number; restart: number; partition: number; heal: number; pause: number; crashAfterReady: number; propose: number; read: number; transfer: number };
@@ -122,18 +125,17 @@ export class Simulation {
     const backlog = Math.max(...this.nodes.map((n) => n.raw!.raft.log.lastIndex())) - Math.min(...this.nodes.map((n) => n.machine.index));
     const budget = 200 + 4 * backlog;
     const deadline = this.now + budget;
-    const payload = 'liveness';
-    let index: LogIndex | undefined;
+    // Re-proposed whenever leadership changes (a proposal may be lost with its leader).
+    let proposedIn = -1;
     for (; this.now <= deadline; this.now++) {
       this.stepTick();
       const leader = this.nodes.find((n) => n.raw?.raft.role === 'leader');
-      if (index === undefined && leader && leader.raw!.raft.committedEntryInCurrentTerm()) {
-        const last = leader.raw!.raft.log.lastIndex();
-        // Refused while a leadership transfer is under way: try again next tick.
-        if (leader.raw!.propose(encoder.encode(payload)).ok) index = (last + 1) as LogIndex;
+      if (leader && leader.raw!.raft.term !== proposedIn && this.livenessIndex === undefined) {
+        if (leader.raw!.propose(encoder.encode(LIVENESS_PAYLOAD)).ok) proposedIn = leader.raw!.raft.term;
         this.settle(leader);
       }
-      if (index !== undefined && this.nodes.every((n) => n.machine.index >= index!)) return;
+      const index = this.livenessIndex;
+      if (index !== undefined && this.nodes.every((n) => n.machine.index >= index)) return;
     }
     const state = this.nodes.map((n) => `${n.id}:${n.raw?.raft.role}/t${n.raw?.raft.term}/applied ${n.machine.index}`).join(' ');
     throw new SafetyViolation('liveness after faults heal', `no write committed and applied everywhere within ${budget} ticks (${state})`);
@@ -258,6 +260,7 @@ export class Simulation {
     onApply: (id, entry, digest) => {
       this.checker.onApply(id, entry, digest);
       const payload = decoder.decode(entry.data);
+      if (payload === LIVENESS_PAYLOAD && this.livenessIndex === undefined) this.livenessIndex = entry.index;
       const proposal = this.proposals.get(payload);
       const node = this.node(id);
       if (proposal && proposal.node === id && proposal.incarnation === node.incarnation) {

@@ -1,0 +1,170 @@
+/**
+ * Measuring one workload on one library: a warm-up run and N measured runs, each on fresh replicas,
+ * with the event loop turned and the GC run between runs (wasm peers free memory only then).
+ *
+ * Per run, after the workload's own timed section: encode the final document (encode time, size),
+ * load it into a new replica (`load` time, heap held), and merge it into an empty replica
+ * (`create` + `apply(state)` time). Heap: `process.memoryUsage().heapUsed` after GC, minus the
+ * same before the load, with the loaded replica kept alive; `external` likewise, which is where a
+ * wasm library's linear memory shows (only its growth: wasm memory never shrinks, so once an
+ * earlier run has grown it, a later load may read near 0).
+ */
+import type { TextCrdtAdapter, TextReplica } from "../adapters/types";
+import { Deadline, expectText, TextMismatchError, TimeoutError } from "./scenarios";
+import type { Workload } from "./workloads";
+
+/** The metrics of one run. `null` = not applicable (e.g. no updates sent, no GC exposed). */
+export interface RunMetrics {
+  time: number;
+  avgUpdate: number | null;
+  docSize: number;
+  encodeTime: number;
+  loadTime: number;
+  mergeTime: number;
+  heap: number | null;
+  external: number | null;
+}
+
+export type MetricName = keyof RunMetrics;
+
+/** Table order, labels and units of the metrics. */
+export const METRICS: readonly { readonly name: MetricName; readonly label: string; readonly unit: "ms" | "bytes" }[] = [
+  { name: "time", label: "time", unit: "ms" },
+  { name: "avgUpdate", label: "avg update size", unit: "bytes" },
+  { name: "docSize", label: "doc size (encode)", unit: "bytes" },
+  { name: "encodeTime", label: "encode time", unit: "ms" },
+  { name: "loadTime", label: "load time", unit: "ms" },
+  { name: "mergeTime", label: "merge state into empty replica", unit: "ms" },
+  { name: "heap", label: "heap held by loaded doc", unit: "bytes" },
+  { name: "external", label: "external (wasm) growth on load", unit: "bytes" },
+];
+
+/** median, min and max of a metric over the measured runs. */
+export interface Summary {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly runs: number;
+}
+
+/** The outcome of one workload on one library. */
+export type Cell =
+  | { readonly status: "ok"; readonly runs: number; readonly metrics: Partial<Record<MetricName, Summary>> }
+  | { readonly status: "unsupported" | "missing" | "error" | "timeout" | "mismatch"; readonly message: string };
+
+/** How many runs, and the caps that keep a slow library from stalling the whole benchmark. */
+export interface MeasureOptions {
+  readonly runs: number;
+  readonly warmup: number;
+  /** A single run longer than this becomes a "timeout" cell. */
+  readonly timeoutMs: number;
+  /** No new run starts once warm-up + runs have taken this long (at least one run is measured). */
+  readonly budgetMs: number;
+  /** Progress lines (stderr). */
+  readonly log: (line: string) => void;
+}
+
+/** The replica id of the replicas that load or merge the encoded document. */
+const LOADER_ID = 0x7ffffff0;
+
+type GcFunction = () => void;
+
+/** The GC, when node runs with --expose-gc. */
+export function exposedGc(): GcFunction | undefined {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === "function" ? (gc as GcFunction) : undefined;
+}
+
+/** Turns the event loop (wasm finalizers run) and collects garbage twice. */
+async function settle(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const gc = exposedGc();
+  if (gc !== undefined) {
+    gc();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    gc();
+  }
+}
+
+/** The median (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** One run: the workload, then encode, load (with heap) and merge of its final document. */
+async function runOnce(workload: Workload, adapter: TextCrdtAdapter, timeoutMs: number): Promise<RunMetrics> {
+  const outcome = workload.run(adapter, new Deadline(timeoutMs));
+  const document: TextReplica = outcome.document;
+
+  let start = performance.now();
+  const state = document.encode();
+  const encodeTime = performance.now() - start;
+
+  await settle();
+  const gc = exposedGc();
+  const before = process.memoryUsage();
+  start = performance.now();
+  const loaded = adapter.load(state, LOADER_ID);
+  const loadTime = performance.now() - start;
+  await settle();
+  const after = process.memoryUsage();
+  expectText("loaded replica", loaded.text(), { text: outcome.text }); // Also keeps `loaded` alive until here.
+
+  start = performance.now();
+  const merged = adapter.create(LOADER_ID + 1);
+  merged.apply(state);
+  const mergeTime = performance.now() - start;
+  expectText("replica merged from the state", merged.text(), { text: outcome.text });
+
+  return {
+    time: outcome.timeMs,
+    avgUpdate: outcome.updates === null || outcome.updates.count === 0 ? null : outcome.updates.bytes / outcome.updates.count,
+    docSize: state.length,
+    encodeTime,
+    loadTime,
+    mergeTime,
+    heap: gc === undefined ? null : after.heapUsed - before.heapUsed,
+    external: gc === undefined ? null : after.external - before.external,
+  };
+}
+
+/** Summarises each metric over the runs (metrics that are null in every run are left out). */
+function summarise(runs: readonly RunMetrics[]): Partial<Record<MetricName, Summary>> {
+  const metrics: Partial<Record<MetricName, Summary>> = {};
+  for (const { name } of METRICS) {
+    const values = runs.map((run) => run[name]).filter((value): value is number => value !== null);
+    if (values.length === 0) continue;
+    metrics[name] = { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
+  }
+  return metrics;
+}
+
+/** Measures one workload on one library; never throws (failures become cells). */
+export async function measureCell(workload: Workload, adapter: TextCrdtAdapter, options: MeasureOptions): Promise<Cell> {
+  if (workload.unsupported !== undefined) return { status: "unsupported", message: workload.unsupported };
+  const cellStart = performance.now();
+  const runs: RunMetrics[] = [];
+  const total = options.warmup + options.runs;
+  for (let i = 0; i < total; i++) {
+    const warm = i < options.warmup;
+    if (!warm && runs.length > 0 && performance.now() - cellStart > options.budgetMs) {
+      options.log(`  ${adapter.name} ${workload.id}: budget of ${Math.round(options.budgetMs / 1000)} s spent, stopping after ${runs.length} run(s)`);
+      break;
+    }
+    await settle();
+    try {
+      const metrics = await runOnce(workload, adapter, options.timeoutMs);
+      if (!warm) runs.push(metrics);
+      options.log(`  ${adapter.name} ${workload.id} ${warm ? "warm-up" : `run ${runs.length}/${options.runs}`}: ${metrics.time.toFixed(1)} ms`);
+    } catch (error) {
+      if (error instanceof TimeoutError) return { status: "timeout", message: `timeout (> ${Math.round(error.limitMs / 1000)} s)` };
+      if (error instanceof TextMismatchError) return { status: "mismatch", message: `WRONG TEXT: ${error.message}` };
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return { status: "error", message: `error: ${message}` };
+    }
+  }
+  await settle();
+  return { status: "ok", runs: runs.length, metrics: summarise(runs) };
+}

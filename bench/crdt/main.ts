@@ -12,10 +12,11 @@
  *   --timeout S          cap of one run in seconds (default 300): a longer run is a "timeout" cell
  *   --budget S           no new run starts after S seconds on one workload and library (default 600)
  *   --json               print JSON instead of the table
+ *   --json-out FILE      also write the JSON to FILE
  * Progress goes to stderr. Exit code 1 when any library produced a wrong text, 2 on bad options.
  * Run with `node --expose-gc` (or `tsx --expose-gc`) for the heap metrics.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,6 +96,7 @@ async function main(): Promise<number> {
       timeout: { type: "string" },
       budget: { type: "string" },
       json: { type: "boolean", default: false },
+      "json-out": { type: "string" },
     },
     strict: true,
   });
@@ -158,6 +160,7 @@ async function main(): Promise<number> {
     versions,
     gcExposed: exposedGc() !== undefined,
   };
+  if (values["json-out"] !== undefined) writeFileSync(values["json-out"], `${renderJson(results, libraries, info)}\n`);
   if (values.json === true) {
     process.stdout.write(`${renderJson(results, libraries, info)}\n`);
   } else {

@@ -62,7 +62,7 @@ function until(relay: RunningRelay<DocType>, editors: { doc: Doc; connection: Co
     },
     check,
     what,
-    10_000,
+    20_000, // generous: event-driven, so only a loaded machine ever gets near it
   );
 }
 

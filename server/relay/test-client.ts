@@ -63,7 +63,7 @@ export class RawClient {
     socket.on('error', () => this.notify());
   }
 
-  static open(url: string, timeoutMs = 5000): Promise<RawClient> {
+  static open(url: string, timeoutMs = 10_000): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url);
       const timer = setTimeout(() => reject(new WaitTimeoutError(`cannot open ${url}`)), timeoutMs);
@@ -89,7 +89,7 @@ export class RawClient {
     this.socket.send(frame as Uint8Array<ArrayBuffer>);
   }
 
-  waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     return waitUntil(
       (wake) => {
         this.listeners.add(wake);
@@ -102,7 +102,7 @@ export class RawClient {
   }
 
   /** Waits for the relay to close the socket and returns how. */
-  async closed(timeoutMs = 5000): Promise<CloseInfo> {
+  async closed(timeoutMs = 10_000): Promise<CloseInfo> {
     await this.waitFor(() => this.close !== null, 'the socket to close', timeoutMs);
     return this.close!;
   }
@@ -132,7 +132,7 @@ export class SyncClient<D extends SyncDoc> {
   }
 
   /** Opens the socket and resolves once the session is live. */
-  async connect(timeoutMs = 5000): Promise<void> {
+  async connect(timeoutMs = 10_000): Promise<void> {
     this.close = null;
     const socket = new WebSocket(this.url);
     this.socket = socket;
@@ -160,13 +160,13 @@ export class SyncClient<D extends SyncDoc> {
   }
 
   /** Closes the socket and waits until it is closed. */
-  async disconnect(timeoutMs = 5000): Promise<void> {
+  async disconnect(timeoutMs = 10_000): Promise<void> {
     this.socket?.close(1000, 'bye');
     await this.waitFor(() => this.session.phase === 'disconnected', 'the socket to close', timeoutMs);
   }
 
   /** Resolves when `check()` holds, re-checked after every socket event. */
-  waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     return waitUntil(
       (wake) => {
         this.listeners.add(wake);

@@ -7,7 +7,8 @@
  * Layout: version byte; fields: count, then (name, kind byte) sorted by name; replicas: count, then
  * per replica (strictly increasing id) op count and ops; each op is a header byte (kind in the low
  * 3 bits, bit 3 = a clock gap follows; the first op of a replica always has its absolute clock)
- * and its body; delete set: replica count, per replica the id, range count, then (gap, length).
+ * and its body (insert origins: replica + clock relative to the insert; flags mark an origin left
+ * that is the previous character and an origin right repeated from the previous insert); delete set: replica count, per replica the id, range count, then (gap, length).
  */
 import { Decoder } from '../codec/decoder';
 import { Encoder } from '../codec/encoder';
@@ -82,20 +83,41 @@ export function encodeUpdate(update: Update): Uint8Array {
     encoder.writeVarUint(replica);
     encoder.writeVarUint(ops.length);
     let expected = -1;
+    let previous: Op | undefined;
     for (const op of ops) {
       const gap = expected < 0 ? op.clock : op.clock - expected;
       const tag = OP_TAGS.indexOf(op.kind);
       encoder.writeByte(tag | (gap > 0 ? 8 : 0));
       if (gap > 0) encoder.writeVarUint(gap);
-      writeOpBody(encoder, op, replica, fieldIndex);
+      writeOpBody(encoder, op, replica, fieldIndex, previous);
       expected = op.clock + opLength(op);
+      previous = op;
     }
   }
   writeRanges(encoder, update.deletes);
   return encoder.toBytes();
 }
 
-function writeOpBody(encoder: Encoder, op: Op, replica: number, fieldIndex: Map<string, number>): void {
+/** The origin right of `previous` when it is an insert (a run split by deletions repeats it). */
+function previousRight(previous: Op | undefined): ItemId | null {
+  return previous !== undefined && previous.kind === 'insert' ? previous.run.originRight : null;
+}
+
+/** An origin id: replica, then its clock relative to the insert's clock (origins are usually near). */
+function writeOrigin(encoder: Encoder, origin: ItemId, clock: number): void {
+  encoder.writeVarUint(origin.replica);
+  encoder.writeVarInt(origin.clock - clock);
+}
+
+function readOrigin(decoder: Decoder, clock: number): ItemId {
+  const offset = decoder.offset;
+  const replica = decoder.readVarUintIn(0, 0xffff_ffff, 'origin replica');
+  const originClock = clock + decoder.readVarInt();
+  if (originClock < 0 || !Number.isSafeInteger(originClock)) throw new DecodeError(`origin clock ${originClock} out of range`, offset);
+  return { replica, clock: originClock };
+}
+
+function writeOpBody(encoder: Encoder, op: Op, replica: number, fieldIndex: Map<string, number>, previous: Op | undefined): void {
   if (op.kind === 'skip') return encoder.writeVarUint(op.length);
   const index = fieldIndex.get(op.field.name);
   if (index === undefined) throw new Error(`field ${op.field.name} missing from the field table`);
@@ -104,11 +126,13 @@ function writeOpBody(encoder: Encoder, op: Op, replica: number, fieldIndex: Map<
     case 'insert': {
       const { run } = op;
       const leftIsPrevious = run.originLeft !== null && run.originLeft.replica === replica && run.originLeft.clock === op.clock - 1;
-      const flags = (run.originLeft !== null ? 1 : 0) | (run.originRight !== null ? 2 : 0) | (run.content !== null ? 4 : 0) | (leftIsPrevious ? 8 : 0);
+      const before = previousRight(previous);
+      const rightRepeats = run.originRight !== null && before !== null && before.replica === run.originRight.replica && before.clock === run.originRight.clock;
+      const flags = (run.originLeft !== null ? 1 : 0) | (run.originRight !== null ? 2 : 0) | (run.content !== null ? 4 : 0) | (leftIsPrevious ? 8 : 0) | (rightRepeats ? 16 : 0);
       encoder.writeByte(flags);
       encoder.writeVarUint(run.length);
-      if (run.originLeft !== null && !leftIsPrevious) encoder.writeId(run.originLeft);
-      if (run.originRight !== null) encoder.writeId(run.originRight);
+      if (run.originLeft !== null && !leftIsPrevious) writeOrigin(encoder, run.originLeft, op.clock);
+      if (run.originRight !== null && !rightRepeats) writeOrigin(encoder, run.originRight, op.clock);
       if (run.content !== null) encoder.writeCodeUnits(run.content);
       return;
     }
@@ -182,6 +206,7 @@ export function decodeUpdate(bytes: Uint8Array): Update {
     const opCount = decoder.readVarUintIn(1, decoder.remaining, 'op count');
     const ops: Op[] = [];
     let expected = 0;
+    let previous: Op | undefined;
     for (let i = 0; i < opCount; i++) {
       const opOffset = decoder.offset;
       const header = decoder.readByte();
@@ -190,11 +215,12 @@ export function decodeUpdate(bytes: Uint8Array): Update {
       const hasGap = (header & 8) !== 0;
       const gap = hasGap ? decoder.readVarUintIn(1, MAX_CLOCK, 'clock gap') : 0;
       const clock = expected + gap;
-      const op = readOpBody(decoder, kind, replica, clock, fields, opOffset);
+      const op = readOpBody(decoder, kind, replica, clock, fields, opOffset, previous);
       const end = clock + opLength(op);
       if (!Number.isSafeInteger(end) || end > MAX_CLOCK) throw new DecodeError('clock overflow', opOffset);
       ops.push(op);
       expected = end;
+      previous = op;
     }
     replicas.push({ replica, ops });
   }
@@ -211,21 +237,24 @@ function readField(decoder: Decoder, fields: readonly FieldRef[], opKind: keyof 
   return field;
 }
 
-function readOpBody(decoder: Decoder, kind: Op['kind'], replica: number, clock: number, fields: readonly FieldRef[], offset: number): Op {
+function readOpBody(decoder: Decoder, kind: Op['kind'], replica: number, clock: number, fields: readonly FieldRef[], offset: number, previous: Op | undefined): Op {
   switch (kind) {
     case 'skip':
       return { kind, clock, length: decoder.readVarUintIn(1, MAX_CLOCK, 'skip length') };
     case 'insert': {
       const field = readField(decoder, fields, kind);
       const flags = decoder.readByte();
-      if (flags > 15 || ((flags & 8) !== 0 && (flags & 1) === 0)) throw new DecodeError(`bad insert flags ${flags}`, offset);
+      const repeated = previousRight(previous);
+      if (flags > 31 || ((flags & 8) !== 0 && (flags & 1) === 0) || ((flags & 16) !== 0 && ((flags & 2) === 0 || repeated === null))) {
+        throw new DecodeError(`bad insert flags ${flags}`, offset);
+      }
       const length = decoder.readVarUintIn(1, MAX_CLOCK, 'insert length');
       let originLeft: ItemId | null = null;
       if ((flags & 8) !== 0) {
         if (clock === 0) throw new DecodeError('insert refers to clock -1', offset);
         originLeft = { replica, clock: clock - 1 };
-      } else if ((flags & 1) !== 0) originLeft = decoder.readId();
-      const originRight = (flags & 2) !== 0 ? decoder.readId() : null;
+      } else if ((flags & 1) !== 0) originLeft = readOrigin(decoder, clock);
+      const originRight = (flags & 16) !== 0 ? repeated : (flags & 2) !== 0 ? readOrigin(decoder, clock) : null;
       const content = (flags & 4) !== 0 ? decoder.readCodeUnits() : null;
       if (content !== null && content.length !== length) throw new DecodeError(`insert content has ${content.length} units, expected ${length}`, offset);
       if (originLeft !== null && originRight !== null && originLeft.replica === originRight.replica && originLeft.clock === originRight.clock) {

@@ -26,3 +26,16 @@ describe('raft scenarios (testdata/*.txt)', () => {
     });
   }
 });
+
+describe('the scenarios catch planted bugs (their traces change)', () => {
+  const cases = [
+    { file: 'election-restriction.txt', bugs: { skipElectionRestriction: true } },
+    { file: 'read-index.txt', bugs: { readIndexWithoutHeartbeat: true } },
+  ] as const;
+  for (const c of cases) {
+    it(`${Object.keys(c.bugs)[0]} changes ${c.file}`, () => {
+      const text = readFileSync(join(dir, c.file), 'utf8');
+      expect(runScenario(text, c.bugs)).not.toBe(text);
+    });
+  }
+});

@@ -4,6 +4,7 @@
  * Safety is checked after every step (see checker.ts); a run is a pure function of its seed.
  */
 import { SeededRandom } from '../core/random';
+import { RaftInvariantError } from '../core/storage';
 import { asNodeId, type LogIndex, type NodeId, type PlantedBugs } from '../core/types';
 import { SafetyChecker, SafetyViolation, type NodeView } from './checker';
 import { SimNetwork } from './network';
@@ -99,6 +100,8 @@ export class Simulation {
       if (this.options.liveness !== false) this.checkLiveness();
     } catch (e) {
       if (e instanceof SafetyViolation) return this.result(e);
+      // The core refusing an impossible state (e.g. truncating a committed entry) is a violation too.
+      if (e instanceof RaftInvariantError) return this.result(new SafetyViolation('core invariant', e.message));
       throw e;
     }
     return this.result(undefined);

@@ -103,18 +103,22 @@ function previousRight(previous: Op | undefined): ItemId | null {
   return previous !== undefined && previous.kind === 'insert' ? previous.run.originRight : null;
 }
 
-/** An origin id: replica, then its clock relative to the insert's clock (origins are usually near). */
-function writeOrigin(encoder: Encoder, origin: ItemId, clock: number): void {
-  encoder.writeVarUint(origin.replica);
+/**
+ * An origin id: its replica (0 = the inserting replica, else replica + 1: random 32-bit ids cost 5
+ * bytes), then its clock relative to the insert's clock (origins are usually near).
+ */
+function writeOrigin(encoder: Encoder, origin: ItemId, replica: number, clock: number): void {
+  encoder.writeVarUint(origin.replica === replica ? 0 : origin.replica + 1);
   encoder.writeVarInt(origin.clock - clock);
 }
 
-function readOrigin(decoder: Decoder, clock: number): ItemId {
+function readOrigin(decoder: Decoder, replica: number, clock: number): ItemId {
   const offset = decoder.offset;
-  const replica = decoder.readVarUintIn(0, 0xffff_ffff, 'origin replica');
+  const code = decoder.readVarUintIn(0, 0x1_0000_0000, 'origin replica');
+  const originReplica = code === 0 ? replica : code - 1;
   const originClock = clock + decoder.readVarInt();
   if (originClock < 0 || !Number.isSafeInteger(originClock)) throw new DecodeError(`origin clock ${originClock} out of range`, offset);
-  return { replica, clock: originClock };
+  return { replica: originReplica, clock: originClock };
 }
 
 function writeOpBody(encoder: Encoder, op: Op, replica: number, fieldIndex: Map<string, number>, previous: Op | undefined): void {
@@ -131,8 +135,8 @@ function writeOpBody(encoder: Encoder, op: Op, replica: number, fieldIndex: Map<
       const flags = (run.originLeft !== null ? 1 : 0) | (run.originRight !== null ? 2 : 0) | (run.content !== null ? 4 : 0) | (leftIsPrevious ? 8 : 0) | (rightRepeats ? 16 : 0);
       encoder.writeByte(flags);
       encoder.writeVarUint(run.length);
-      if (run.originLeft !== null && !leftIsPrevious) writeOrigin(encoder, run.originLeft, op.clock);
-      if (run.originRight !== null && !rightRepeats) writeOrigin(encoder, run.originRight, op.clock);
+      if (run.originLeft !== null && !leftIsPrevious) writeOrigin(encoder, run.originLeft, replica, op.clock);
+      if (run.originRight !== null && !rightRepeats) writeOrigin(encoder, run.originRight, replica, op.clock);
       if (run.content !== null) encoder.writeCodeUnits(run.content);
       return;
     }
@@ -253,8 +257,8 @@ function readOpBody(decoder: Decoder, kind: Op['kind'], replica: number, clock: 
       if ((flags & 8) !== 0) {
         if (clock === 0) throw new DecodeError('insert refers to clock -1', offset);
         originLeft = { replica, clock: clock - 1 };
-      } else if ((flags & 1) !== 0) originLeft = readOrigin(decoder, clock);
-      const originRight = (flags & 16) !== 0 ? repeated : (flags & 2) !== 0 ? readOrigin(decoder, clock) : null;
+      } else if ((flags & 1) !== 0) originLeft = readOrigin(decoder, replica, clock);
+      const originRight = (flags & 16) !== 0 ? repeated : (flags & 2) !== 0 ? readOrigin(decoder, replica, clock) : null;
       const content = (flags & 4) !== 0 ? decoder.readCodeUnits() : null;
       if (content !== null && content.length !== length) throw new DecodeError(`insert content has ${content.length} units, expected ${length}`, offset);
       if (originLeft !== null && originRight !== null && originLeft.replica === originRight.replica && originLeft.clock === originRight.clock) {

@@ -145,8 +145,8 @@ export class Raft {
     this.tickFn(this);
   }
 
-  /** Starts an election (or a pre-election with PreVote); `transfer` skips PreVote (§3.10). */
-  hup(transfer: boolean): void {
+  /** Starts an election (etcd's MsgHup), or a pre-election with PreVote; `transfer` skips PreVote (§3.10). */
+  startElection(transfer: boolean): void {
     if (this.role === Role.Leader) return;
     if (this.config.preVote && !transfer) this.campaign('preVote', false);
     else this.campaign('vote', transfer);
@@ -337,7 +337,7 @@ export function tickElection(r: Raft): void {
   r.electionElapsed++;
   if (r.electionElapsed >= r.randomizedElectionTimeout) {
     r.electionElapsed = 0;
-    r.hup(false);
+    r.startElection(false);
   }
 }
 

@@ -96,7 +96,7 @@ export class RawNode {
 
   /** Starts an election now (etcd's Campaign / MsgHup). */
   campaign(): void {
-    this.raft.hup(false);
+    this.raft.startElection(false);
   }
 
   /** Proposes data to be appended; followers forward to the leader. May be dropped. */

@@ -201,7 +201,7 @@ export function stepFollower(r: Raft, m: Message): StepOutcome {
       handleSnapshot(r, m);
       return OK;
     case 'timeoutNow':
-      r.hup(true);
+      r.startElection(true);
       return OK;
     case 'readIndexResp':
       r.readStates.push({ index: m.index, context: m.context });

@@ -306,6 +306,21 @@ describe('sync', () => {
     expect(doc.encode()).toEqual(before);
   });
 
+  it('extreme replica ids (0 and 2^32 - 1) round-trip through origins, state vectors and delete sets', () => {
+    const low = new Doc({ replicaId: 0 });
+    const high = new Doc({ replicaId: 0xffff_ffff });
+    low.getText('t').insert(0, 'ab');
+    high.apply(low.encode());
+    high.getText('t').insert(1, 'XY');
+    high.getText('t').delete(0, 1);
+    low.apply(high.diff(low.encodeStateVector()));
+    low.getText('t').insert(2, 'z');
+    high.apply(low.encode());
+    expect(low.toJSON()).toEqual({ t: 'XYzb' });
+    expect(high.encode()).toEqual(low.encode());
+    expect(Doc.load(high.encode()).stateVector()).toEqual(low.stateVector());
+  });
+
   it('a loaded replica continues its own clock without gaps', () => {
     const a = new Doc({ replicaId: 7 });
     a.getText('t').insert(0, 'ab');

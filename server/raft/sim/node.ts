@@ -60,6 +60,8 @@ export interface NodeTuning {
   readonly heartbeatTick: number;
   readonly maxEntriesPerMessage: number;
   readonly maxInflight: number;
+  /** Payload bytes per append (payloads are a few bytes: 12 keeps about two per message). */
+  readonly maxBytesPerMessage: number;
   /** Take a snapshot every this many applied entries (0: never). */
   readonly snapshotEvery: number;
   /** Entries kept before the snapshot index when compacting. */
@@ -103,7 +105,7 @@ export class SimNode {
         electionTick: this.tuning.electionTick,
         heartbeatTick: this.tuning.heartbeatTick,
         maxEntriesPerMessage: this.tuning.maxEntriesPerMessage,
-        maxBytesPerMessage: 64,
+        maxBytesPerMessage: this.tuning.maxBytesPerMessage,
         maxInflight: this.tuning.maxInflight,
         preVote: true,
         checkQuorum: true,

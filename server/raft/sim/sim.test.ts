@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { runSeeds } from './cli';
 import { runSimulation } from './simulation';
 
-/** Seeds that once failed (and what they caught), replayed at full length on every run. */
+/**
+ * Seeds that once failed (and what they caught), replayed at full length on every run. A seed
+ * names a run of the simulator version it was found with; changes to the fault model (new
+ * random draws) change the run a seed produces.
+ */
 const REGRESSION_SEEDS: readonly { seed: number; nodes: 3 | 5; why: string }[] = [
   // The liveness check once allowed a flat 200 ticks; with one entry per message and one append
   // in flight, a 150-entry backlog takes longer than that to drain. The budget now scales.

@@ -86,6 +86,7 @@ export class Simulation {
       electionTick: 10,
       heartbeatTick: 2,
       maxEntriesPerMessage: r.pick([1, 2, 8]),
+      maxBytesPerMessage: r.pick([12, 1 << 20]),
       maxInflight: r.pick([1, 2, 16]),
       snapshotEvery: r.pick([0, 5, 20]),
       keepEntries: r.pick([0, 2]),

@@ -71,6 +71,12 @@ export interface Summary {
   readonly failingSeed?: number;
 }
 
+/** The command-line arguments that replay exactly one seed of a run. */
+function rerunArgs(o: CliOptions, seed: number): string {
+  const bugs = Object.keys(o.bugs ?? {}).map((b) => ` --bug ${b}`).join('');
+  return `--seeds 1 --first-seed ${seed} --nodes ${o.nodes} --ticks ${o.ticks}${bugs}${o.checkContract ? '' : ' --no-contract-check'}`;
+}
+
 export function runSeeds(o: CliOptions): Summary {
   const started = performance.now();
   let checks = 0;
@@ -85,7 +91,7 @@ export function runSeeds(o: CliOptions): Summary {
     leaders += result.leaders;
     if (result.violation) {
       return {
-        line: `FAIL seed=${seed} nodes=${o.nodes} tick=${result.tick}: ${result.violation.message} (rerun: --seeds 1 --first-seed ${seed} --nodes ${o.nodes})`,
+        line: `FAIL seed=${seed} nodes=${o.nodes} tick=${result.tick}: ${result.violation.message} (rerun: ${rerunArgs(o, seed)})`,
         failingSeed: seed,
       };
     }

@@ -9,6 +9,7 @@
  * Invariants: `term` never decreases; `vote` is cast at most once per term; a leader never
  * truncates its own log; `log.committed` never decreases.
  */
+import { RaftConfigError } from './errors';
 import { RaftLog } from './log';
 import { Progress, ProgressState, quorumCommittedIndex, tallyVotes, type VoteResult } from './progress';
 import { ReadOnlyQueue } from './read-only';
@@ -60,16 +61,16 @@ export class Raft {
 
   constructor(readonly config: RaftConfig, storage: Storage) {
     if (config.heartbeatTick >= config.electionTick) {
-      throw new RangeError('heartbeatTick must be less than electionTick');
+      throw new RaftConfigError('heartbeatTick must be less than electionTick');
     }
     this.id = config.id;
     this.log = new RaftLog(storage, config.maxBytesPerMessage);
     const initial = storage.initialState();
     this.voters = [...(initial.voters.length > 0 ? initial.voters : config.voters)].sort((a, b) => a - b);
-    if (!this.voters.includes(this.id)) throw new RangeError(`node ${this.id} is not among the voters`);
+    if (!this.voters.includes(this.id)) throw new RaftConfigError(`node ${this.id} is not among the voters`);
     const hs = initial.hardState;
     if (hs.commit > this.log.lastIndex()) {
-      throw new RangeError(`hard state commit ${hs.commit} is past the last index ${this.log.lastIndex()}`);
+      throw new RaftConfigError(`hard state commit ${hs.commit} is past the last index ${this.log.lastIndex()}`);
     }
     if (hs.commit > this.log.committed) this.log.committed = hs.commit;
     if (config.applied !== undefined && config.applied > this.log.applied) this.log.appliedTo(config.applied);

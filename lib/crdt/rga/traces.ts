@@ -3,7 +3,7 @@
  * that folder's README). Node-only (reads files): used by tests and benchmarks, deliberately
  * not exported from `index.ts` so browser bundles never pull in `node:fs`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
@@ -38,9 +38,20 @@ export class TraceFormatError extends Error {
   override readonly name = 'TraceFormatError';
 }
 
-/** The traces folder: `$TANDEM_TRACES_DIR`, else `<cwd>/../shared/traces` (cwd = repo root). */
+/**
+ * The traces folder: `$TANDEM_TRACES_DIR`, else the first of `<cwd>/../shared/traces` (the layout
+ * CI and the workplace use: `shared/` beside the clone), `<cwd>/shared/traces` and
+ * `/work/shared/traces` (this machine's copy, for clones made elsewhere) that exists.
+ */
 export function tracesDirectory(): string {
-  return process.env['TANDEM_TRACES_DIR'] ?? resolve(process.cwd(), '..', 'shared', 'traces');
+  const configured = process.env['TANDEM_TRACES_DIR'];
+  if (configured !== undefined) return configured;
+  const candidates = [
+    resolve(process.cwd(), '..', 'shared', 'traces'),
+    resolve(process.cwd(), 'shared', 'traces'),
+    '/work/shared/traces',
+  ];
+  return candidates.find((dir) => existsSync(join(dir, 'sequential'))) ?? candidates[0]!;
 }
 
 /** Names (without `.json.gz`) of the sequential traces, sorted. */

@@ -33,13 +33,14 @@ function formatMs(value: number): string {
   return Math.round(value).toLocaleString("en-US");
 }
 
-/** A number of bytes: exact below 10 kB, else kB/MB with 3 significant digits. */
+/** A number of bytes: exact below 10 kB, else kB/MB (3 significant digits, or whole units). */
 function formatBytes(value: number): string {
   const sign = value < 0 ? "-" : "";
   const size = Math.abs(value);
   if (size < 10_000) return `${sign}${Number.isInteger(size) ? size : size.toFixed(1)}`;
-  if (size < 10_000_000) return `${sign}${(size / 1000).toPrecision(3)} k`;
-  return `${sign}${(size / 1_000_000).toPrecision(3)} M`;
+  const [scaled, unit] = size < 1_000_000 ? [size / 1000, "k"] : [size / 1_000_000, "M"];
+  const digits = scaled < 1000 ? scaled.toPrecision(3) : Math.round(scaled).toLocaleString("en-US");
+  return `${sign}${digits} ${unit}`;
 }
 
 /** "median (min–max)", or just the median when every run gave the same value. */

@@ -1,0 +1,138 @@
+/** SqliteStorage: the shared contract, durability across reopen, checksums, compaction. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeStorageContract } from '../core/storage-suite';
+import { asIndex, asNodeId, asTerm, type Entry } from '../core/types';
+import { SqliteStorage, StorageCorruptionError, StorageWriteError } from './sqlite';
+
+const root = mkdtempSync(join(tmpdir(), 'raft-sqlite-'));
+let counter = 0;
+const freshPath = () => join(root, `db-${++counter}.sqlite`);
+const opened: SqliteStorage[] = [];
+const open = (path: string) => {
+  const s = SqliteStorage.open({ path, voters: [asNodeId(1), asNodeId(2), asNodeId(3)] });
+  opened.push(s);
+  return s;
+};
+afterAll(() => {
+  for (const s of opened) s.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const entry = (index: number, term: number, data = `e${index}`): Entry => ({ index: asIndex(index), term: asTerm(term), data: bytes(data) });
+
+describeStorageContract('SqliteStorage', () => open(freshPath()));
+
+describe('SqliteStorage durability', () => {
+  it('reopen after close keeps hard state, entries and snapshot (one batch = one transaction)', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.batch(() => {
+      s.append([entry(1, 1), entry(2, 1), entry(3, 2)]);
+      s.setHardState({ term: asTerm(2), vote: asNodeId(3), commit: asIndex(2) });
+    });
+    s.createSnapshot(asIndex(2), bytes('state@2'));
+    s.close();
+    const r = open(path);
+    expect(r.initialState()).toEqual({ hardState: { term: 2, vote: 3, commit: 2 }, voters: [1, 2, 3] });
+    expect(r.lastIndex()).toBe(3);
+    expect(r.entries(asIndex(1), asIndex(4), Infinity).map((e) => new TextDecoder().decode(e.data))).toEqual(['e1', 'e2', 'e3']);
+    expect(r.snapshot().index).toBe(2);
+    expect(new TextDecoder().decode(r.snapshot().data)).toBe('state@2');
+  });
+
+  it('a failed batch leaves nothing behind and poisons the storage', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.append([entry(1, 1)]);
+    expect(() =>
+      s.batch(() => {
+        s.append([entry(2, 1)]);
+        throw new Error('disk full');
+      }),
+    ).toThrow(StorageWriteError);
+    expect(() => s.lastIndex() + s.term(asIndex(1))).toThrow(StorageWriteError);
+    s.close();
+    expect(open(path).lastIndex()).toBe(1);
+  });
+
+  it('compaction survives reopen: first index, term of the compacted entry, snapshot', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.append(Array.from({ length: 10 }, (_, k) => entry(k + 1, k < 5 ? 1 : 2)));
+    s.createSnapshot(asIndex(8), bytes('state@8'));
+    s.compact(asIndex(6));
+    s.close();
+    const r = open(path);
+    expect(r.firstIndex()).toBe(7);
+    expect(r.lastIndex()).toBe(10);
+    expect(r.term(asIndex(6))).toBe(2);
+    expect(r.entries(asIndex(7), asIndex(11), Infinity)).toHaveLength(4);
+    expect(r.snapshot().index).toBe(8);
+  });
+
+  it('applySnapshot survives reopen', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.append([entry(1, 1), entry(2, 1)]);
+    s.applySnapshot({ index: asIndex(20), term: asTerm(4), voters: [asNodeId(1), asNodeId(2), asNodeId(3)], data: bytes('sm@20') });
+    s.close();
+    const r = open(path);
+    expect(r.firstIndex()).toBe(21);
+    expect(r.term(asIndex(20))).toBe(4);
+    expect(r.snapshot().voters).toEqual([1, 2, 3]);
+  });
+});
+
+describe('SqliteStorage checksums', () => {
+  const flip = (path: string, sql: string) => {
+    const db = new Database(path);
+    db.exec(sql);
+    db.close();
+  };
+
+  it('a flipped byte in a stored entry is detected at open (StorageCorruptionError)', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.append([entry(1, 1, 'hello'), entry(2, 1, 'world')]);
+    s.close();
+    flip(path, `UPDATE entries SET data = X'68656c6c6e' WHERE idx = 1`); // "hello" -> "helln"
+    expect(() => open(path)).toThrow(StorageCorruptionError);
+  });
+
+  it('an entry corrupted while open is detected on read', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.append([entry(1, 1, 'hello'), entry(2, 1, 'world')]);
+    flip(path, `UPDATE entries SET term = 7 WHERE idx = 2`);
+    expect(() => s.entries(asIndex(1), asIndex(3), Infinity)).toThrow(StorageCorruptionError);
+  });
+
+  it('a corrupt hard state or snapshot is detected at open', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.append([entry(1, 1)]);
+    s.setHardState({ term: asTerm(1), vote: asNodeId(1), commit: asIndex(1) });
+    s.createSnapshot(asIndex(1), bytes('snapshot-data'));
+    s.close();
+    flip(path, `UPDATE meta SET crc = crc + 1 WHERE key = 'snapshot'`);
+    expect(() => open(path)).toThrow(/snapshot.*checksum/);
+    flip(path, `UPDATE meta SET crc = crc - 1 WHERE key = 'snapshot'`);
+    expect(open(path).snapshot().index).toBe(1);
+    flip(path, `UPDATE meta SET value = X'0909' WHERE key = 'hard'`);
+    expect(() => open(path)).toThrow(StorageCorruptionError);
+  });
+
+  it('a missing entry (a gap) is corruption', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.append([entry(1, 1), entry(2, 1), entry(3, 1)]);
+    s.close();
+    flip(path, `DELETE FROM entries WHERE idx = 2`);
+    expect(() => open(path)).toThrow(/gap/);
+  });
+});

@@ -1,0 +1,394 @@
+/**
+ * SqliteStorage: the durable `WritableStorage` of a Raft node, on better-sqlite3 (WAL,
+ * `synchronous=FULL`, so every committed transaction is fsynced before `commit` returns).
+ *
+ * Format (schema version 1), one database file per node:
+ *   entries(idx INTEGER PRIMARY KEY, term, data BLOB, crc)   the log after the compacted prefix
+ *   meta(key TEXT PRIMARY KEY, value BLOB, crc)              'hard' (term, vote, commit),
+ *                                                             'start' (index, term of the last compacted entry),
+ *                                                             'snapshot' (index, term, voters, data),
+ *                                                             'format' (schema version)
+ * Every record carries a CRC-32 over its identity and payload (an entry: index, term, data), verified
+ * when it is read: at open every record is checked, and `entries()` checks again on each read. A
+ * mismatch throws `StorageCorruptionError`; a failed write throws `StorageWriteError` and poisons the
+ * storage (every later call throws), so a node never serves data it could not make durable.
+ *
+ * Invariants: the entries in the table are exactly (start.index, lastIndex], contiguous; `terms` is an
+ * in-memory copy of their terms (terms[0] = start.term), verified at open.
+ * `batch(fn)` runs the writes of one Ready in one transaction: hard state, entries and snapshot
+ * become durable together or not at all.
+ */
+import { crc32 } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { Decoder, Encoder } from '../../../lib/codec';
+import {
+  CompactedError,
+  RaftInvariantError,
+  SnapshotOutOfDateError,
+  UnavailableError,
+  type InitialState,
+  type WritableStorage,
+} from '../core/storage';
+import {
+  EMPTY_HARD_STATE,
+  EMPTY_SNAPSHOT,
+  asIndex,
+  asNodeId,
+  asTerm,
+  type Entry,
+  type HardState,
+  type LogIndex,
+  type NodeId,
+  type Snapshot,
+  type Term,
+} from '../core/types';
+
+const FORMAT_VERSION = 1;
+
+/** A stored record failed its checksum or is structurally impossible: the node must stop. */
+export class StorageCorruptionError extends Error {
+  override readonly name = 'StorageCorruptionError';
+  constructor(readonly path: string, readonly record: string, reason: string) {
+    super(`storage ${path} is corrupt: ${record}: ${reason}`);
+  }
+}
+
+/** A write (or its fsync) failed: what was asked is not durable, and the node must stop. */
+export class StorageWriteError extends Error {
+  override readonly name = 'StorageWriteError';
+  constructor(readonly path: string, readonly operation: string, override readonly cause: unknown) {
+    super(`storage ${path}: ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+export interface SqliteStorageOptions {
+  /** The database file (created if missing; its directory must exist). */
+  readonly path: string;
+  /** The group's voters, recorded with snapshots this node creates. */
+  readonly voters?: readonly NodeId[];
+}
+
+interface EntryRow {
+  idx: number;
+  term: number;
+  data: Uint8Array;
+  crc: number;
+}
+interface MetaRow {
+  value: Uint8Array;
+  crc: number;
+}
+
+/** CRC-32 of an entry: over its index, term and data, so a misplaced or altered row is caught. */
+export function entryChecksum(index: number, term: number, data: Uint8Array): number {
+  const head = new Encoder(16);
+  head.writeVarUint(index);
+  head.writeVarUint(term);
+  return crc32(data, crc32(head.toBytes()));
+}
+
+const toBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+export class SqliteStorage implements WritableStorage {
+  private readonly db: Database;
+  private hard: HardState = EMPTY_HARD_STATE;
+  private snap: Snapshot = EMPTY_SNAPSHOT;
+  private startIndex: LogIndex = asIndex(0);
+  /** terms[k] is the term of entry startIndex + k; terms[0] is the compacted entry's (start) term. */
+  private terms: Term[] = [asTerm(0)];
+  private voters: readonly NodeId[];
+  private failure: Error | undefined;
+  private depth = 0;
+
+  private readonly statements: {
+    insertEntry: Database.Statement;
+    deleteFrom: Database.Statement;
+    deleteBelow: Database.Statement;
+    deleteAll: Database.Statement;
+    range: Database.Statement<EntryRow>;
+    putMeta: Database.Statement;
+    getMeta: Database.Statement<MetaRow>;
+  };
+
+  private constructor(readonly path: string, options: SqliteStorageOptions) {
+    this.voters = options.voters ?? [];
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL, crc INTEGER NOT NULL);
+      `);
+    } catch (error) {
+      throw new StorageWriteError(path, 'open', error);
+    }
+    this.statements = {
+      insertEntry: this.db.prepare('INSERT INTO entries (idx, term, data, crc) VALUES (?, ?, ?, ?)'),
+      deleteFrom: this.db.prepare('DELETE FROM entries WHERE idx >= ?'),
+      deleteBelow: this.db.prepare('DELETE FROM entries WHERE idx <= ?'),
+      deleteAll: this.db.prepare('DELETE FROM entries'),
+      range: this.db.prepare<EntryRow>('SELECT idx, term, data, crc FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
+      putMeta: this.db.prepare('INSERT OR REPLACE INTO meta (key, value, crc) VALUES (?, ?, ?)'),
+      getMeta: this.db.prepare<MetaRow>('SELECT value, crc FROM meta WHERE key = ?'),
+    };
+    this.load();
+  }
+
+  /** Opens (or creates) the storage at `options.path`, verifying every record. */
+  static open(options: SqliteStorageOptions): SqliteStorage {
+    return new SqliteStorage(options.path, options);
+  }
+
+  // ---- read side (Storage) ----
+
+  initialState(): InitialState {
+    this.check();
+    return { hardState: this.hard, voters: this.snap.voters };
+  }
+
+  entries(lo: LogIndex, hi: LogIndex, maxBytes: number): Entry[] {
+    this.check();
+    if (lo <= this.startIndex) throw new CompactedError(lo, this.startIndex + 1);
+    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
+    const rows = this.statements.range.all(lo, hi);
+    const out: Entry[] = [];
+    let size = 0;
+    for (const row of rows) {
+      const expected = lo + out.length;
+      const entry = this.verifyEntry(row, expected);
+      size += entry.data.length;
+      if (out.length > 0 && size > maxBytes) break;
+      out.push(entry);
+    }
+    if (out.length === 0 && hi > lo) throw new StorageCorruptionError(this.path, `entry ${lo}`, 'missing');
+    return out;
+  }
+
+  term(i: LogIndex): Term {
+    this.check();
+    if (i < this.startIndex) throw new CompactedError(i, this.startIndex + 1);
+    if (i > this.lastIndex()) throw new UnavailableError(i, this.lastIndex());
+    return this.terms[i - this.startIndex]!;
+  }
+
+  firstIndex(): LogIndex {
+    return asIndex(this.startIndex + 1);
+  }
+
+  lastIndex(): LogIndex {
+    return asIndex(this.startIndex + this.terms.length - 1);
+  }
+
+  snapshot(): Snapshot {
+    this.check();
+    return this.snap;
+  }
+
+  // ---- write side (WritableStorage) ----
+
+  /** Runs `fn` (the writes of one Ready) in one transaction; nested batches join the outer one. */
+  batch<T>(fn: () => T): T {
+    this.check();
+    if (this.depth > 0) return fn();
+    const saved = this.saveMemory();
+    this.depth++;
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      this.restoreMemory(saved);
+      throw this.fail('batch', error);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  setHardState(hardState: HardState): void {
+    this.write('setHardState', () => {
+      const e = new Encoder(24);
+      e.writeVarUint(hardState.term);
+      e.writeVarUint(hardState.vote);
+      e.writeVarUint(hardState.commit);
+      this.putMeta('hard', e.toBytes());
+      this.hard = hardState;
+    });
+  }
+
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    this.write('append', () => {
+      const first = this.firstIndex();
+      const last = entries[entries.length - 1]!.index;
+      if (last < first) return;
+      const from = entries[0]!.index < first ? entries.slice(first - entries[0]!.index) : entries;
+      const offset = from[0]!.index - this.startIndex;
+      if (offset > this.terms.length) {
+        throw new RaftInvariantError(`missing log entry: last ${this.lastIndex()}, appending at ${from[0]!.index}`);
+      }
+      if (offset < this.terms.length) this.statements.deleteFrom.run(from[0]!.index);
+      const terms = this.terms.slice(0, offset);
+      for (const e of from) {
+        this.statements.insertEntry.run(e.index, e.term, e.data, entryChecksum(e.index, e.term, e.data));
+        terms.push(e.term);
+      }
+      this.terms = terms;
+    });
+  }
+
+  applySnapshot(snapshot: Snapshot): void {
+    if (snapshot.index < this.snap.index) throw new SnapshotOutOfDateError(snapshot.index, this.snap.index);
+    this.write('applySnapshot', () => {
+      this.statements.deleteAll.run();
+      this.putSnapshot(snapshot);
+      this.putStart(snapshot.index, snapshot.term);
+      this.terms = [snapshot.term];
+    });
+  }
+
+  createSnapshot(index: LogIndex, data: Uint8Array): Snapshot {
+    if (index <= this.snap.index) throw new SnapshotOutOfDateError(index, this.snap.index);
+    if (index > this.lastIndex()) throw new UnavailableError(index, this.lastIndex());
+    const voters = this.snap.voters.length > 0 ? this.snap.voters : this.voters;
+    const snapshot: Snapshot = { index, term: this.term(index), voters, data };
+    this.write('createSnapshot', () => this.putSnapshot(snapshot));
+    return snapshot;
+  }
+
+  compact(index: LogIndex): void {
+    if (index <= this.startIndex) throw new CompactedError(index, this.startIndex + 1);
+    if (index > this.lastIndex()) throw new UnavailableError(index, this.lastIndex());
+    this.write('compact', () => {
+      const term = this.term(index);
+      this.statements.deleteBelow.run(index);
+      this.terms = this.terms.slice(index - this.startIndex);
+      this.putStart(index, term);
+    });
+  }
+
+  /** Closes the database; later calls throw. */
+  close(): void {
+    if (this.db.open) this.db.close();
+    this.failure ??= new Error(`storage ${this.path} is closed`);
+  }
+
+  // ---- internals ----
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private fail(operation: string, error: unknown): Error {
+    const failure =
+      error instanceof StorageCorruptionError || error instanceof StorageWriteError ? error : new StorageWriteError(this.path, operation, error);
+    // Invariant errors are the caller's bug, not a disk failure: they do not poison the storage.
+    if (error instanceof RaftInvariantError) return error;
+    this.failure = failure;
+    return failure;
+  }
+
+  /** One write: its own transaction unless inside `batch`. */
+  private write(operation: string, fn: () => void): void {
+    this.check();
+    if (this.depth > 0) return fn();
+    const saved = this.saveMemory();
+    try {
+      this.db.transaction(fn)();
+    } catch (error) {
+      this.restoreMemory(saved);
+      throw this.fail(operation, error);
+    }
+  }
+
+  private saveMemory() {
+    return { hard: this.hard, snap: this.snap, startIndex: this.startIndex, terms: this.terms };
+  }
+
+  private restoreMemory(saved: ReturnType<SqliteStorage['saveMemory']>): void {
+    this.hard = saved.hard;
+    this.snap = saved.snap;
+    this.startIndex = saved.startIndex;
+    this.terms = saved.terms;
+  }
+
+  private putMeta(key: string, value: Uint8Array): void {
+    this.statements.putMeta.run(key, value, crc32(value, crc32(key)));
+  }
+
+  private readMeta(key: string): Decoder | undefined {
+    const row = this.statements.getMeta.get(key);
+    if (!row) return undefined;
+    const value = toBytes(row.value);
+    if (crc32(value, crc32(key)) !== row.crc) throw new StorageCorruptionError(this.path, `meta '${key}'`, 'checksum mismatch');
+    return new Decoder(value);
+  }
+
+  private putStart(index: LogIndex, term: Term): void {
+    const e = new Encoder(16);
+    e.writeVarUint(index);
+    e.writeVarUint(term);
+    this.putMeta('start', e.toBytes());
+    this.startIndex = index;
+  }
+
+  private putSnapshot(snapshot: Snapshot): void {
+    const e = new Encoder(snapshot.data.length + 32);
+    e.writeVarUint(snapshot.index);
+    e.writeVarUint(snapshot.term);
+    e.writeVarUint(snapshot.voters.length);
+    for (const v of snapshot.voters) e.writeVarUint(v);
+    e.writeBytes(snapshot.data);
+    this.putMeta('snapshot', e.toBytes());
+    this.snap = snapshot;
+  }
+
+  private verifyEntry(row: EntryRow, expectedIndex: number): Entry {
+    const data = toBytes(row.data);
+    if (row.idx !== expectedIndex) throw new StorageCorruptionError(this.path, `entry ${expectedIndex}`, `found index ${row.idx} (gap in the log)`);
+    if (entryChecksum(row.idx, row.term, data) !== row.crc) throw new StorageCorruptionError(this.path, `entry ${row.idx}`, 'checksum mismatch');
+    return { index: asIndex(row.idx), term: asTerm(row.term), data };
+  }
+
+  /** Reads and verifies every record (the startup scan). */
+  private load(): void {
+    try {
+      const format = this.readMeta('format');
+      if (format === undefined) {
+        const e = new Encoder(8);
+        e.writeVarUint(FORMAT_VERSION);
+        this.putMeta('format', e.toBytes());
+      } else {
+        const version = format.readVarUint();
+        if (version !== FORMAT_VERSION) throw new StorageCorruptionError(this.path, 'format', `unknown format version ${version}`);
+      }
+      const hard = this.readMeta('hard');
+      if (hard) this.hard = { term: asTerm(hard.readVarUint()), vote: asNodeId(hard.readVarUint()), commit: asIndex(hard.readVarUint()) };
+      const snap = this.readMeta('snapshot');
+      if (snap) {
+        const index = asIndex(snap.readVarUint());
+        const term = asTerm(snap.readVarUint());
+        const count = snap.readVarUintIn(0, 1024, 'voter count');
+        const voters: NodeId[] = [];
+        for (let k = 0; k < count; k++) voters.push(asNodeId(snap.readVarUint()));
+        this.snap = { index, term, voters, data: snap.readBytes() };
+        snap.expectEnd();
+      }
+      const start = this.readMeta('start');
+      const startIndex = start ? asIndex(start.readVarUint()) : asIndex(0);
+      const startTerm = start ? asTerm(start.readVarUint()) : asTerm(0);
+      this.startIndex = startIndex;
+      const terms: Term[] = [startTerm];
+      for (const row of this.statements.range.all(startIndex + 1, Number.MAX_SAFE_INTEGER)) {
+        const entry = this.verifyEntry(row, startIndex + terms.length);
+        if (entry.term < terms[terms.length - 1]!) throw new StorageCorruptionError(this.path, `entry ${entry.index}`, 'term decreases');
+        terms.push(entry.term);
+      }
+      this.terms = terms;
+      if (this.snap.index > this.lastIndex()) throw new StorageCorruptionError(this.path, 'snapshot', `index ${this.snap.index} past the log`);
+    } catch (error) {
+      if (this.db.open) this.db.close();
+      if (error instanceof StorageCorruptionError) throw error;
+      if (error instanceof Error && error.name === 'DecodeError') throw new StorageCorruptionError(this.path, 'meta', error.message);
+      throw new StorageWriteError(this.path, 'open', error);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Child processes for benchmarks and chaos runs: a supervisor that tracks every child it starts
+ * and kills them all when asked, on exit, and on SIGINT/SIGTERM, so no run leaves processes behind;
+ * and free loopback ports.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** How to start one child. */
+export interface ChildSpec {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+/** A running (or exited) child. */
+export interface Child {
+  readonly name: string;
+  readonly process: ChildProcess;
+  /** Resolves with the exit code (or signal name) when the process has exited. */
+  readonly exited: Promise<string>;
+  /** The last lines of its stdout and stderr, for error reports. */
+  tail(): string;
+}
+
+/** A child exited or failed to start while it was expected to run. */
+export class ChildProcessError extends Error {
+  override readonly name = 'ChildProcessError';
+}
+
+const TAIL_LINES = 30;
+
+/** Starts children and guarantees they are killed. One per run; `dispose()` at the end. */
+export class ProcessSupervisor {
+  private readonly children = new Set<Child>();
+  private readonly onExit = (): void => this.killAllNow();
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    this.killAllNow();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+
+  constructor() {
+    process.on('exit', this.onExit);
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+  }
+
+  /** Spawns a child; its output is kept in a small ring for `tail()`. */
+  start(spec: ChildSpec): Child {
+    const child = spawn(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    const keep = (chunk: Buffer): void => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        lines.push(line);
+        if (lines.length > TAIL_LINES) lines.shift();
+      }
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exited = new Promise<string>((resolve) => {
+      child.once('exit', (code, signal) => resolve(signal ?? String(code)));
+      child.once('error', (error) => resolve(`error: ${error.message}`));
+    });
+    const record: Child = { name: spec.name, process: child, exited, tail: () => lines.join('\n') };
+    this.children.add(record);
+    void exited.then(() => this.children.delete(record));
+    return record;
+  }
+
+  /** Sends a signal to a child if it is still running. */
+  signal(child: Child, signal: NodeJS.Signals): void {
+    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal);
+  }
+
+  /** SIGKILLs a child and waits until it has exited. */
+  async kill(child: Child): Promise<void> {
+    this.signal(child, 'SIGKILL');
+    await child.exited;
+  }
+
+  /** SIGKILLs every child synchronously (exit handlers cannot wait). */
+  killAllNow(): void {
+    for (const child of this.children) {
+      try {
+        child.process.kill('SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  /** Kills every child, waits for them, and removes the process handlers. */
+  async dispose(): Promise<void> {
+    const all = [...this.children];
+    this.killAllNow();
+    await Promise.all(all.map((child) => child.exited));
+    process.off('exit', this.onExit);
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+}
+
+/** `count` distinct free TCP ports on 127.0.0.1 (the OS picks them; they are released at once). */
+export async function findFreePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    return address.port;
+  });
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
+}
+
+/** Resolves after `ms` (used by the I/O edges only: load loops and polls, never by tests' logic). */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `probe` every `intervalMs` until it returns a value, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let lastError: unknown;
+  while (performance.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await delay(intervalMs);
+  }
+  const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
+  throw new ChildProcessError(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+}

@@ -136,3 +136,15 @@ describe('SqliteStorage checksums', () => {
     expect(() => open(path)).toThrow(/gap/);
   });
 });
+
+describe('SqliteStorage empty payloads', () => {
+  it('an empty entry (Raft no-op) read back from disk passes its checksum (regression: zlib.crc32 of an empty blob)', () => {
+    const path = freshPath();
+    const s = open(path);
+    const view = Buffer.from([9, 9, 9]).subarray(1, 1);
+    s.append([{ index: asIndex(1), term: asTerm(1), data: view }]);
+    expect(s.entries(asIndex(1), asIndex(2), Infinity)[0]!.data.length).toBe(0);
+    s.close();
+    expect(open(path).entries(asIndex(1), asIndex(2), Infinity)).toHaveLength(1);
+  });
+});

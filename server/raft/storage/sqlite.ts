@@ -79,12 +79,20 @@ interface MetaRow {
   crc: number;
 }
 
+/**
+ * zlib.crc32 with an initial value. Node 20's crc32 returns 0 (not `initial`) for an empty buffer
+ * whose ArrayBuffer is empty (as better-sqlite3 returns empty blobs), so empty input is handled here.
+ */
+function crc(data: Uint8Array | string, initial = 0): number {
+  return data.length === 0 ? initial : crc32(data, initial);
+}
+
 /** CRC-32 of an entry: over its index, term and data, so a misplaced or altered row is caught. */
 export function entryChecksum(index: number, term: number, data: Uint8Array): number {
   const head = new Encoder(16);
   head.writeVarUint(index);
   head.writeVarUint(term);
-  return crc32(data, crc32(head.toBytes()));
+  return crc(data, crc(head.toBytes()));
 }
 
 const toBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -311,14 +319,14 @@ export class SqliteStorage implements WritableStorage {
   }
 
   private putMeta(key: string, value: Uint8Array): void {
-    this.statements.putMeta.run(key, value, crc32(value, crc32(key)));
+    this.statements.putMeta.run(key, value, crc(value, crc(key)));
   }
 
   private readMeta(key: string): Decoder | undefined {
     const row = this.statements.getMeta.get(key);
     if (!row) return undefined;
     const value = toBytes(row.value);
-    if (crc32(value, crc32(key)) !== row.crc) throw new StorageCorruptionError(this.path, `meta '${key}'`, 'checksum mismatch');
+    if (crc(value, crc(key)) !== row.crc) throw new StorageCorruptionError(this.path, `meta '${key}'`, 'checksum mismatch');
     return new Decoder(value);
   }
 

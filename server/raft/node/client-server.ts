@@ -1,0 +1,193 @@
+/**
+ * The client-facing HTTP/1.1 server of a Raft node (protocol in ../client/protocol.ts). Socket
+ * handling only: each route calls the `RaftNode` and maps its typed errors to protocol errors.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isDocId } from '../../../lib/sync/protocol';
+import {
+  ERROR_STATUS,
+  HEADER_FOUND,
+  HEADER_INDEX,
+  HEADER_NODE_ID,
+  HEADER_VERSION_VECTOR,
+  toBase64,
+  type Consistency,
+  type ErrorBody,
+  type ErrorCode,
+  type ListResponse,
+  type MergeResponse,
+  type NodeStatus,
+} from '../client/protocol';
+import type { NodeId } from '../core/types';
+import { NodeRequestError, NotLeaderError, UnavailableNodeError } from './errors';
+import type { RaftNode } from './raft-node';
+
+export interface ClientServerOptions {
+  readonly node: RaftNode;
+  readonly host: string;
+  readonly port: number;
+  /** Raft addresses of every member (for status). */
+  readonly raftAddresses: ReadonlyMap<NodeId, string>;
+  /** Client addresses of the members, when known (leader hints in redirects). */
+  readonly clientAddresses: ReadonlyMap<NodeId, string>;
+  /** Largest accepted request body; default 16 MiB. */
+  readonly maxBodyBytes?: number;
+  readonly log: (line: string) => void;
+}
+
+class HttpError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+export class ClientServer {
+  private readonly server: Server;
+  private address = '';
+
+  constructor(private readonly options: ClientServerOptions) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+  }
+
+  /** Listens; resolves with the bound `host:port`. */
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = this.server.address();
+    if (a === null || typeof a === 'string') throw new Error('client server is not listening');
+    this.address = `${a.address}:${a.port}`;
+    return this.address;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader(HEADER_NODE_ID, String(this.options.node.id));
+    try {
+      const url = new URL(req.url ?? '/', 'http://node');
+      const parts = url.pathname.split('/').filter((p) => p !== '');
+      if (parts[0] !== 'v1') throw new HttpError('notFound', `no route ${url.pathname}`);
+      if (req.method === 'GET' && parts.length === 2 && parts[1] === 'status') return this.json(res, 200, this.status());
+      if (parts[1] !== 'docs') throw new HttpError('notFound', `no route ${url.pathname}`);
+      const consistency = this.consistency(url);
+      if (req.method === 'GET' && parts.length === 2) {
+        const list = await this.options.node.list(consistency);
+        const body: ListResponse = { index: list.index, docs: list.docs };
+        return this.json(res, 200, body);
+      }
+      const docId = parts[2] ?? '';
+      if (!isDocId(docId)) throw new HttpError('badRequest', `bad document id: want 1-128 of [A-Za-z0-9_-]`);
+      if (req.method === 'GET' && parts.length === 3) {
+        const read = await this.options.node.read(docId, consistency);
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          [HEADER_FOUND]: read.doc ? '1' : '0',
+          [HEADER_INDEX]: String(read.index),
+          [HEADER_VERSION_VECTOR]: toBase64(read.versionVector),
+        });
+        res.end(read.doc?.state ?? new Uint8Array(0));
+        return;
+      }
+      if (req.method === 'POST' && parts.length === 4 && parts[3] === 'merge') {
+        const update = await this.readBody(req);
+        const result = await this.options.node.merge(docId, update);
+        const body: MergeResponse = { index: result.index, versionVector: toBase64(result.versionVector) };
+        return this.json(res, 200, body);
+      }
+      throw new HttpError('notFound', `no route ${req.method} ${url.pathname}`);
+    } catch (error) {
+      this.fail(res, error);
+    }
+  }
+
+  private consistency(url: URL): Consistency {
+    const value = url.searchParams.get('consistency') ?? 'linearizable';
+    if (value !== 'linearizable' && value !== 'stale') throw new HttpError('badRequest', `consistency must be linearizable or stale`);
+    return value;
+  }
+
+  private readBody(req: IncomingMessage): Promise<Uint8Array> {
+    const max = this.options.maxBodyBytes ?? 16 << 20;
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > max) {
+          reject(new HttpError('tooLarge', `body over ${max} bytes`));
+          req.resume();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
+      req.on('error', reject);
+    });
+  }
+
+  private status(): NodeStatus {
+    const node = this.options.node;
+    const s = node.status();
+    const peers = [...this.options.raftAddresses].map(([id, raftAddress]) => {
+      const pr = s.progress.get(id);
+      const clientAddress = this.options.clientAddresses.get(id);
+      return {
+        id,
+        raftAddress,
+        ...(clientAddress !== undefined ? { clientAddress } : {}),
+        ...(pr ? { match: pr.match, next: pr.next, state: pr.state } : {}),
+      };
+    });
+    return {
+      id: s.id,
+      role: s.role,
+      term: s.term,
+      leader: s.lead,
+      commit: s.commit,
+      applied: s.applied,
+      firstIndex: s.firstIndex,
+      lastIndex: s.lastIndex,
+      snapshotIndex: node.snapshotIndex,
+      documents: node.documentCount,
+      clientAddress: this.address,
+      raftAddress: this.options.raftAddresses.get(node.id) ?? '',
+      peers,
+      uptimeMs: node.uptimeMs,
+    };
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private fail(res: ServerResponse, error: unknown): void {
+    let body: ErrorBody;
+    if (error instanceof HttpError) body = { error: error.code, message: error.message };
+    else if (error instanceof NotLeaderError || error instanceof UnavailableNodeError) {
+      const leaderAddress = this.options.clientAddresses.get(error.leader);
+      body = { error: error.code, message: error.message, leaderId: error.leader, ...(leaderAddress ? { leaderAddress } : {}) };
+    } else if (error instanceof NodeRequestError) body = { error: error.code, message: error.message };
+    else {
+      this.options.log(`raft client server: internal error: ${error instanceof Error ? error.stack : String(error)}`);
+      body = { error: 'internal', message: error instanceof Error ? error.message : String(error) };
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    this.json(res, ERROR_STATUS[body.error], body);
+  }
+}

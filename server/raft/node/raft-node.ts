@@ -1,0 +1,383 @@
+/**
+ * RaftNode: one member of the persistence group as a running process: the node shell around a
+ * `RawNode`, durable storage, a transport and the document store.
+ *
+ * The Ready loop follows the contract of core/rawnode.ts exactly, for every Ready:
+ *   1. persist snapshot + entries + hard state in ONE storage transaction (fsynced: WAL with
+ *      synchronous=FULL), then
+ *   2. send the messages, then
+ *   3. apply the snapshot and the committed entries to the store, resolve the merges this node
+ *      proposed, release reads whose read index is applied, then
+ *   4. advance.
+ * The loop runs on `setImmediate` after any input (tick, message, request), so the inputs of one
+ * event-loop turn share one Ready, one transaction and one fsync.
+ *
+ * Failure: a storage error (corruption, a failed write or fsync) is fatal: the node stops at once
+ * (timers, transport, pending requests fail) and reports through `onFatal`; it never serves data it
+ * could not make durable or read back intact.
+ */
+import { RawNode, type Ready } from '../core/rawnode';
+import type { WritableStorage } from '../core/storage';
+import { DEFAULT_TUNING, NO_NODE, Role, asIndex, type LogIndex, type NodeId, type Random, type SoftState } from '../core/types';
+import type { DocId } from '../../../lib/sync/protocol';
+import { encodeCommand } from '../store/command';
+import { DocumentStore, type ApplyOutcome, type StoredDoc } from '../store/store';
+import type { Transport } from '../transport/transport';
+import { NodeStoppedError, NotLeaderError, RequestTimeoutError, UnavailableNodeError, RejectedUpdateError } from './errors';
+
+/** Storage that can group the writes of one Ready into one transaction (SqliteStorage). */
+export interface BatchingStorage extends WritableStorage {
+  /** Runs the writes of `fn` as one durable transaction. */
+  batch<T>(fn: () => T): T;
+  close(): void;
+}
+
+export interface RaftNodeOptions {
+  readonly id: NodeId;
+  readonly voters: readonly NodeId[];
+  readonly storage: BatchingStorage;
+  readonly transport: Transport;
+  readonly random: Random;
+  /** Milliseconds per Raft tick; default 10 (heartbeat 50 ms, election 300–600 ms). */
+  readonly tickMs?: number;
+  /** Snapshot the store and compact the log every this many applied entries; default 10 000. */
+  readonly snapshotEvery?: number;
+  /** Entries kept behind the snapshot for slow followers; default 1 000. */
+  readonly keepEntries?: number;
+  /** How long a merge or a linearizable read may wait; default 5 000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** Unique per process start, so request ids never collide across restarts. */
+  readonly bootId: string;
+  readonly log: (line: string) => void;
+  /** Called once when the node stops on a fatal error. */
+  readonly onFatal: (error: Error) => void;
+}
+
+export interface MergeResult {
+  readonly index: LogIndex;
+  readonly versionVector: Uint8Array;
+}
+
+export interface ReadResult {
+  /** Undefined when nothing was ever merged into the document. */
+  readonly doc: StoredDoc | undefined;
+  /** The document's version vector (an empty vector when unknown). */
+  readonly versionVector: Uint8Array;
+  /** The applied index the read saw (>= the read index for linearizable reads). */
+  readonly index: LogIndex;
+}
+
+interface PendingMerge {
+  readonly docId: DocId;
+  readonly resolve: (result: MergeResult) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+interface PendingRead {
+  index: LogIndex | undefined;
+  readonly resolve: (index: LogIndex) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class RaftNode {
+  readonly id: NodeId;
+  private readonly raw: RawNode;
+  private store: DocumentStore;
+  private readonly storage: BatchingStorage;
+  private readonly transport: Transport;
+  private readonly pendingMerges = new Map<string, PendingMerge>();
+  private readonly pendingReads = new Map<string, PendingRead>();
+  private readonly leaderWaiters = new Set<() => void>();
+  private soft: SoftState = { leader: NO_NODE, role: Role.Follower };
+  private sequence = 0;
+  private ticker: NodeJS.Timeout | undefined;
+  private scheduled = false;
+  private stopped = false;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly options: RaftNodeOptions) {
+    this.id = options.id;
+    this.storage = options.storage;
+    this.transport = options.transport;
+    const snapshot = this.storage.snapshot();
+    this.store = DocumentStore.fromSnapshot(snapshot.data);
+    this.raw = new RawNode(
+      {
+        id: options.id,
+        voters: options.voters,
+        ...DEFAULT_TUNING,
+        applied: snapshot.index,
+        random: options.random,
+      },
+      this.storage,
+    );
+  }
+
+  /** Starts ticking and receiving. */
+  start(): void {
+    this.transport.onMessage((m) => this.guard(() => this.raw.step(m)));
+    this.ticker = setInterval(() => this.guard(() => this.raw.tick()), this.options.tickMs ?? 10);
+    this.schedule();
+  }
+
+  get role(): SoftState['role'] {
+    return this.soft.role;
+  }
+
+  get leader(): NodeId {
+    return this.soft.leader;
+  }
+
+  get snapshotIndex(): LogIndex {
+    return this.storage.snapshot().index;
+  }
+
+  get documentCount(): number {
+    return this.store.list().length;
+  }
+
+  get uptimeMs(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  status() {
+    return this.raw.status();
+  }
+
+  /**
+   * Merges `update` into `docId`; resolves once the entry is committed and applied here.
+   * Rejects with NotLeaderError on a follower, RejectedUpdateError for an invalid update,
+   * RequestTimeoutError, UnavailableNodeError (leadership lost or the proposal dropped).
+   */
+  merge(docId: string, update: Uint8Array): Promise<MergeResult> {
+    if (this.stopped) return Promise.reject(new NodeStoppedError());
+    if (this.soft.role !== Role.Leader) return Promise.reject(new NotLeaderError(this.soft.leader));
+    try {
+      this.store.validateMerge(docId, update);
+    } catch (error) {
+      return Promise.reject(new RejectedUpdateError((error as Error).message));
+    }
+    const requestId = `${this.id}.${this.options.bootId}.${++this.sequence}`;
+    const outcome = this.raw.propose(encodeCommand({ kind: 'merge', requestId, docId, update }));
+    if (!outcome.ok) return Promise.reject(new UnavailableNodeError(`proposal dropped: ${outcome.reason}`, this.soft.leader));
+    this.schedule();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingMerges.delete(requestId);
+        reject(new RequestTimeoutError(`merge into ${docId} not applied within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.pendingMerges.set(requestId, { docId, resolve, reject, timer });
+    });
+  }
+
+  /** Reads `docId`: linearizable (ReadIndex, thesis §6.4) or stale (this node's applied state). */
+  async read(docId: DocId, consistency: 'linearizable' | 'stale'): Promise<ReadResult> {
+    if (consistency === 'linearizable') await this.readBarrier();
+    const doc = this.store.get(docId);
+    return { doc, versionVector: doc?.versionVector ?? this.store.versionVector(docId), index: this.store.appliedIndex };
+  }
+
+  /** Lists documents, after a ReadIndex barrier when linearizable. */
+  async list(consistency: 'linearizable' | 'stale') {
+    if (consistency === 'linearizable') await this.readBarrier();
+    return { index: this.store.appliedIndex, docs: this.store.list() };
+  }
+
+  /** Resolves once this node has applied everything committed before the call (ReadIndex). */
+  readBarrier(): Promise<LogIndex> {
+    if (this.stopped) return Promise.reject(new NodeStoppedError());
+    const context = `r${this.options.bootId}.${++this.sequence}`;
+    const outcome = this.raw.readIndex(context);
+    if (!outcome.ok) return Promise.reject(new UnavailableNodeError(`read index refused: ${outcome.reason}`, this.soft.leader));
+    this.schedule();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingReads.delete(context);
+        reject(new RequestTimeoutError(`read index not confirmed within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.pendingReads.set(context, { index: undefined, resolve, reject, timer });
+    });
+  }
+
+  /**
+   * Graceful stop: a leader first hands leadership to the most up-to-date follower (thesis §3.10)
+   * and waits (bounded by `timeoutMs`) until it is no longer leader; then stops.
+   */
+  async shutdown(timeoutMs = 1000): Promise<void> {
+    if (this.stopped) return;
+    if (this.soft.role === Role.Leader) {
+      const progress = this.raw.status().progress;
+      let best: NodeId | undefined;
+      let bestMatch = -1;
+      for (const [peer, pr] of progress) {
+        if (peer !== this.id && pr.match > bestMatch) {
+          best = peer;
+          bestMatch = pr.match;
+        }
+      }
+      if (best !== undefined) {
+        this.options.log(`raft node ${this.id}: transferring leadership to ${best} before stopping`);
+        this.raw.transferLeadership(best);
+        this.schedule();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, timeoutMs);
+          const waiter = () => {
+            if (this.soft.role !== Role.Leader) done();
+          };
+          function done() {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.leaderWaiters.add(waiter);
+        });
+        this.leaderWaiters.clear();
+      }
+    }
+    await this.stop();
+  }
+
+  /** Stops at once: timers, transport, storage; pending requests fail with NodeStoppedError. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.failPending(() => new NodeStoppedError());
+    await this.transport.close();
+    this.storage.close();
+  }
+
+  private get timeoutMs(): number {
+    return this.options.requestTimeoutMs ?? 5000;
+  }
+
+  /** Runs an input of the core; a storage failure inside it (the core reads storage) is fatal. */
+  private guard(input: () => void): void {
+    if (this.stopped) return;
+    try {
+      input();
+    } catch (error) {
+      this.die(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.stopped) return;
+      try {
+        this.drain();
+      } catch (error) {
+        this.die(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  /** The Ready loop (see the file comment). */
+  private drain(): void {
+    while (!this.stopped && this.raw.hasReady()) {
+      const rd = this.raw.ready();
+      this.persist(rd);
+      this.transport.send(rd.messages);
+      this.applyReady(rd);
+      this.raw.advance(rd);
+      this.maybeSnapshot();
+    }
+  }
+
+  private persist(rd: Ready): void {
+    if (!rd.snapshot && rd.entries.length === 0 && !rd.hardState) return;
+    this.storage.batch(() => {
+      if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
+      if (rd.entries.length > 0) this.storage.append(rd.entries);
+      if (rd.hardState) this.storage.setHardState(rd.hardState);
+    });
+  }
+
+  private applyReady(rd: Ready): void {
+    if (rd.softState) this.changeSoftState(rd.softState);
+    if (rd.snapshot) {
+      this.store = DocumentStore.fromSnapshot(rd.snapshot.data);
+      this.options.log(`raft node ${this.id}: installed snapshot at ${rd.snapshot.index}`);
+    }
+    for (const entry of rd.committedEntries) this.settle(this.store.apply(entry.index, entry.data));
+    for (const rs of rd.readStates) {
+      const read = this.pendingReads.get(rs.context);
+      if (read) read.index = rs.index;
+    }
+    this.releaseReads();
+  }
+
+  private settle(outcome: ApplyOutcome): void {
+    if (outcome.kind === 'noop') return;
+    if (outcome.kind === 'skipped') this.options.log(`raft node ${this.id}: skipped entry ${outcome.index}: ${outcome.reason}`);
+    if (outcome.requestId === undefined) return;
+    const pending = this.pendingMerges.get(outcome.requestId);
+    if (!pending) return;
+    this.pendingMerges.delete(outcome.requestId);
+    clearTimeout(pending.timer);
+    if (outcome.kind === 'skipped') pending.reject(new RejectedUpdateError(outcome.reason));
+    else pending.resolve({ index: outcome.index, versionVector: this.store.versionVector(pending.docId) });
+  }
+
+  private releaseReads(): void {
+    const applied = this.store.appliedIndex;
+    for (const [context, read] of this.pendingReads) {
+      if (read.index === undefined || read.index > applied) continue;
+      this.pendingReads.delete(context);
+      clearTimeout(read.timer);
+      read.resolve(applied);
+    }
+  }
+
+  private changeSoftState(soft: SoftState): void {
+    const wasLeader = this.soft.role === Role.Leader;
+    this.soft = soft;
+    if (soft.role !== Role.Leader) {
+      // Our proposals may or may not commit under the next leader; the client retries (merges are idempotent).
+      if (wasLeader) this.failMerges(() => new UnavailableNodeError('leadership lost before the merge was applied', soft.leader));
+    }
+    for (const waiter of [...this.leaderWaiters]) waiter();
+  }
+
+  private maybeSnapshot(): void {
+    const every = this.options.snapshotEvery ?? 10_000;
+    const applied = this.store.appliedIndex;
+    const snapIndex = this.storage.snapshot().index;
+    if (applied - snapIndex < every || applied > this.storage.lastIndex()) return;
+    const keep = this.options.keepEntries ?? 1000;
+    this.storage.batch(() => {
+      this.storage.createSnapshot(applied, this.store.encodeSnapshot());
+      const compactTo = asIndex(applied - keep);
+      if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
+    });
+  }
+
+  private failMerges(error: () => Error): void {
+    for (const pending of this.pendingMerges.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(error());
+    }
+    this.pendingMerges.clear();
+  }
+
+  private failPending(error: () => Error): void {
+    this.failMerges(error);
+    for (const read of this.pendingReads.values()) {
+      clearTimeout(read.timer);
+      read.reject(error());
+    }
+    this.pendingReads.clear();
+  }
+
+  private die(error: Error): void {
+    if (this.stopped) return;
+    this.options.log(`raft node ${this.id}: FATAL ${error.name}: ${error.message}; stopping`);
+    void this.stop().finally(() => this.options.onFatal(error));
+  }
+}

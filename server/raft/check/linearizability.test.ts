@@ -111,6 +111,16 @@ describe('document store model', () => {
     );
   });
 
+  it('stays cheap with many timed-out merges: unseen ones are dropped, seen ones bounded by the read', () => {
+    const lost = Array.from({ length: 40 }, (_, i) =>
+      unknownOperation<DocInput, DocOutput>(i, { kind: 'merge', docId: 'd', tag: `u${i}` }, i),
+    );
+    const reads = Array.from({ length: 40 }, (_, i) => read(100 + i, 'd', i >= 30 ? ['u3'] : [], 100 + i * 10, 105 + i * 10));
+    expect(checkLinearizable(docStoreModel, [...lost, ...reads], { maxSteps: 10_000 }).verdict).toBe('linearizable');
+    const forgotten = [...lost, ...reads, read(200, 'd', [], 1000, 1001)];
+    expect(checkLinearizable(docStoreModel, forgotten, { maxSteps: 10_000 }).verdict).toBe('not-linearizable');
+  });
+
   it('rejects a read seeing a tag never merged', () => {
     expect(checkLinearizable(docStoreModel, [merge(0, 'd', 'a', 0, 10), read(1, 'd', ['a', 'z'], 20, 30)]).verdict).toBe(
       'not-linearizable',

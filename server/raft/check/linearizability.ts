@@ -97,7 +97,8 @@ export function checkLinearizable<S, I, O>(
   const now = options.now ?? (() => performance.now());
   const deadline = now() + (options.timeoutMs ?? 10_000);
   let stepsLeft = options.maxSteps ?? Number.POSITIVE_INFINITY;
-  const relevant = history.filter((op) => op.outcome.known || !(model.isReadOnly?.(op.input) ?? false));
+  const normalized = model.normalize ? model.normalize(history) : history;
+  const relevant = normalized.filter((op) => op.outcome.known || !(model.isReadOnly?.(op.input) ?? false));
   const partitions = model.partition ? model.partition(relevant) : [relevant];
   let steps = 0;
   let exhausted = false;
@@ -120,8 +121,8 @@ export function checkLinearizable<S, I, O>(
 function buildEvents<I, O>(operations: readonly Operation<I, O>[]): Event {
   const events: { event: Event; isCall: boolean }[] = [];
   operations.forEach((op, index) => {
-    // An unknown outcome may take effect at any later time, even after the client gave up.
-    const returnTime = op.outcome.known ? (op.return ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+    // An operation that never returned may take effect at any later time.
+    const returnTime = op.return ?? Number.POSITIVE_INFINITY;
     if (returnTime < op.call) throw new RangeError(`operation ${index} returns (${returnTime}) before its call (${op.call})`);
     const returned: Event = { op: index, time: returnTime, match: null, prev: null, next: null };
     const called: Event = { op: index, time: op.call, match: returned, prev: null, next: null };

@@ -24,7 +24,10 @@ export interface Operation<I, O> {
   readonly input: I;
   /** When the call was made (any monotonic clock shared by all clients, e.g. ms). */
   readonly call: number;
-  /** When it returned; `undefined` when it never returned (then `outcome.known` is false). */
+  /**
+   * When it returned; `undefined` when it never returned (then `outcome.known` is false). An
+   * unknown outcome with a return time means: if it took effect at all, it did before that time.
+   */
   readonly return: number | undefined;
   readonly outcome: Outcome<O>;
 }
@@ -46,6 +49,11 @@ export interface Model<S, I, O> {
    * independent models; each is checked alone (Porcupine's partitioning, a P-compositionality).
    */
   partition?(history: readonly Operation<I, O>[]): readonly (readonly Operation<I, O>[])[];
+  /**
+   * Rewrites a history into an equivalent one that is cheaper to search (e.g. drops operations
+   * with unknown outcomes that provably did not matter). Must keep the verdict unchanged.
+   */
+  normalize?(history: readonly Operation<I, O>[]): readonly Operation<I, O>[];
   /** True for operations that never change the state: their unknown outcomes can be dropped. */
   isReadOnly?(input: I): boolean;
   /** A short text form of an operation for counterexamples. */

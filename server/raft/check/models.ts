@@ -102,6 +102,7 @@ export const docStoreModel: Model<DocState, DocInput, DocOutput> = {
   equal: (a, b) => a.digest === b.digest && sameTags(a.tags, b.tags),
   partition: (history) => partitionBy(history, (input) => input.docId),
   isReadOnly: (input) => input.kind === 'read',
+  normalize: normalizeDocHistory,
   describe(input, outcome) {
     if (input.kind === 'merge') return `merge(${input.docId}, ${input.tag})${outcome.known ? '' : ' ?'}`;
     if (!outcome.known || outcome.value === null) return `read(${input.docId}) -> ?`;
@@ -110,3 +111,37 @@ export const docStoreModel: Model<DocState, DocInput, DocOutput> = {
     return `read(${input.docId}) -> {${shown}}`;
   },
 };
+
+/**
+ * Bounds the merges whose outcome is unknown (a client timed out), which would otherwise stay
+ * concurrent with everything after their call and make the search exponential in their number:
+ * - a merge no read ever saw is dropped: linearizing it after every other operation is always
+ *   possible (it never returned) and equivalent, since no read observes it;
+ * - a merge some read saw took effect before that read's point, so before the read returned: its
+ *   return becomes the earliest return of a read that saw it (same docId).
+ * Both rewrites keep the verdict unchanged.
+ */
+export function normalizeDocHistory(
+  history: readonly Operation<DocInput, DocOutput>[],
+): Operation<DocInput, DocOutput>[] {
+  const firstSeen = new Map<string, number>();
+  for (const op of history) {
+    if (op.input.kind !== 'read' || !op.outcome.known || op.outcome.value === null || op.return === undefined) continue;
+    for (const tag of op.outcome.value) {
+      const key = `${op.input.docId}\u0000${tag}`;
+      firstSeen.set(key, Math.min(firstSeen.get(key) ?? Number.POSITIVE_INFINITY, op.return));
+    }
+  }
+  const out: Operation<DocInput, DocOutput>[] = [];
+  for (const op of history) {
+    if (op.input.kind !== 'merge' || op.outcome.known) {
+      out.push(op);
+      continue;
+    }
+    const seenBy = firstSeen.get(`${op.input.docId}\u0000${op.input.tag}`);
+    if (seenBy === undefined) continue;
+    const bound = Math.max(op.call, Math.min(seenBy, op.return ?? Number.POSITIVE_INFINITY));
+    out.push({ ...op, return: bound });
+  }
+  return out;
+}

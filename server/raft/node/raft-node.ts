@@ -17,6 +17,7 @@
  * could not make durable or read back intact.
  */
 import { RawNode, type Ready } from '../core/rawnode';
+import type { StepOutcome } from '../core/roles';
 import type { WritableStorage } from '../core/storage';
 import { DEFAULT_TUNING, NO_NODE, Role, asIndex, type LogIndex, type NodeId, type Random, type SoftState } from '../core/types';
 import type { DocId } from '../../../lib/sync/protocol';
@@ -160,7 +161,7 @@ export class RaftNode {
       return Promise.reject(new RejectedUpdateError((error as Error).message));
     }
     const requestId = `${this.id}.${this.options.bootId}.${++this.sequence}`;
-    const outcome = this.raw.propose(encodeCommand({ kind: 'merge', requestId, docId, update }));
+    const outcome = this.input(() => this.raw.propose(encodeCommand({ kind: 'merge', requestId, docId, update })));
     if (!outcome.ok) return Promise.reject(new UnavailableNodeError(`proposal dropped: ${outcome.reason}`, this.soft.leader));
     this.schedule();
     return new Promise((resolve, reject) => {
@@ -189,7 +190,7 @@ export class RaftNode {
   readBarrier(): Promise<LogIndex> {
     if (this.stopped) return Promise.reject(new NodeStoppedError());
     const context = `r${this.options.bootId}.${++this.sequence}`;
-    const outcome = this.raw.readIndex(context);
+    const outcome = this.input(() => this.raw.readIndex(context));
     if (!outcome.ok) return Promise.reject(new UnavailableNodeError(`read index refused: ${outcome.reason}`, this.soft.leader));
     this.schedule();
     return new Promise((resolve, reject) => {
@@ -250,6 +251,16 @@ export class RaftNode {
 
   private get timeoutMs(): number {
     return this.options.requestTimeoutMs ?? 5000;
+  }
+
+  /** A local request to the core; a storage failure inside it stops the node. */
+  private input(request: () => StepOutcome): StepOutcome {
+    try {
+      return request();
+    } catch (error) {
+      this.die(error instanceof Error ? error : new Error(String(error)));
+      return { ok: false, reason: 'the node stopped on a storage failure' };
+    }
   }
 
   /** Runs an input of the core; a storage failure inside it (the core reads storage) is fatal. */

@@ -26,6 +26,11 @@ export interface ChaosOptions {
   /** Concurrent clients (default 4) and documents (default 3). */
   readonly clients?: number;
   readonly docs?: number;
+  /**
+   * How the workload reads: `linearizable` (the product's reads), or `stale` from a random node,
+   * a planted weakness that shows the checks catch stale reads (`--planted-stale-reads`).
+   */
+  readonly readConsistency?: 'linearizable' | 'stale';
   /** Budget of the linearizability check (ms); default 60 000. */
   readonly checkTimeoutMs?: number;
   readonly log: (line: string) => void;
@@ -42,6 +47,8 @@ export interface ChaosReport {
   readonly linearizability: 'linearizable' | 'not-linearizable' | 'unknown' | 'not checked';
   readonly checkMs: number;
   readonly ok: boolean;
+  /** The flags that rerun this schedule. */
+  readonly rerun: string;
 }
 
 const BARRIER_CLIENT = 999;
@@ -112,7 +119,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         } else {
           const op = recorder.beginRead(index, docId);
           try {
-            op.ok(tagsOf((await client.get(docId, { consistency: 'linearizable' })).versionVector));
+            const read =
+              options.readConsistency === 'stale'
+                ? await client.get(docId, { consistency: 'stale', node: own.pick(group.clientAddresses) })
+                : await client.get(docId, { consistency: 'linearizable' });
+            op.ok(tagsOf(read.versionVector));
           } catch {
             op.failed();
           }
@@ -178,7 +189,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
   const counts = recorder.counts();
   if (counts.acknowledged === 0) violations.push('no merge was acknowledged during the whole run');
-  return { seed: options.seed, seconds: options.seconds, counts, faults, violations, linearizability, checkMs, ok: violations.length === 0 };
+  const rerun =
+    `--seconds ${options.seconds} --seed ${options.seed} --clients ${clients} --docs ${docIds.length}` +
+    (options.readConsistency === 'stale' ? ' --planted-stale-reads' : '');
+  return { seed: options.seed, seconds: options.seconds, counts, faults, violations, linearizability, checkMs, ok: violations.length === 0, rerun };
 }
 
 /**
@@ -252,5 +266,5 @@ export function summarize(report: ChaosReport): string {
     `unknown=${c.unknown} reads=${c.readsOk}/${c.reads} faults=${f.kill + f.pause + f.cut} (kill ${f.kill}, pause ${f.pause}, cut ${f.cut}) ` +
     `history=${report.linearizability} (check ${Math.round(report.checkMs)} ms)`;
   if (report.ok) return line;
-  return `${line}: ${report.violations.join('; ')} (rerun: --seconds ${report.seconds} --seed ${report.seed})`;
+  return `${line}: ${report.violations.join('; ')} (rerun: npm run chaos:raft -- ${report.rerun})`;
 }

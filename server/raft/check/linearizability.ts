@@ -241,7 +241,8 @@ function describeFailure<S, I, O>(
 ): Counterexample<I, O> {
   const describe = (op: Operation<I, O>): string => {
     const text = model.describe ? model.describe(op.input, op.outcome) : JSON.stringify({ input: op.input, outcome: op.outcome });
-    return `${text} [client ${op.client}, ${op.call}..${op.return ?? '∞'}]`;
+    const time = (t: number): string => (Number.isInteger(t) ? String(t) : t.toFixed(1));
+    return `${text} [client ${op.client}, ${time(op.call)}..${op.return === undefined ? '∞' : time(op.return)}]`;
   };
   const longestPrefix = longest.map((index) => operations[index]!);
   const blockedOp = operations[blocked]!;

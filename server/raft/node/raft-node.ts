@@ -3,8 +3,8 @@
  * `RawNode`, durable storage, a transport and the document store.
  *
  * The Ready loop follows the contract of core/rawnode.ts exactly, for every Ready:
- *   1. persist snapshot + entries + hard state in ONE storage transaction (fsynced: WAL with
- *      synchronous=FULL), then
+ *   1. persist snapshot + entries + hard state in ONE storage transaction, fsynced when
+ *      rd.mustSync (new entries, term or vote; a commit-only change is written without fsync), then
  *   2. send the messages, then
  *   3. apply the snapshot and the committed entries to the store, resolve the merges this node
  *      proposed, release reads whose read index is applied, then
@@ -28,8 +28,8 @@ import { NodeStoppedError, NotLeaderError, RequestTimeoutError, UnavailableNodeE
 
 /** Storage that can group the writes of one Ready into one transaction (SqliteStorage). */
 export interface BatchingStorage extends WritableStorage {
-  /** Runs the writes of `fn` as one durable transaction. */
-  batch<T>(fn: () => T): T;
+  /** Runs the writes of `fn` as one transaction, durable (fsynced) when `sync`. */
+  batch<T>(fn: () => T, sync?: boolean): T;
   close(): void;
 }
 
@@ -307,7 +307,7 @@ export class RaftNode {
       if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
       if (rd.entries.length > 0) this.storage.append(rd.entries);
       if (rd.hardState) this.storage.setHardState(rd.hardState);
-    });
+    }, rd.mustSync);
   }
 
   private applyReady(rd: Ready): void {

@@ -148,3 +148,17 @@ describe('SqliteStorage empty payloads', () => {
     expect(open(path).entries(asIndex(1), asIndex(2), Infinity)).toHaveLength(1);
   });
 });
+
+describe('SqliteStorage unsynced batches', () => {
+  it('a batch with sync=false (commit index only) is still there after reopen, and later synced batches work', () => {
+    const path = freshPath();
+    const s = open(path);
+    s.batch(() => s.append([entry(1, 1)]));
+    s.batch(() => s.setHardState({ term: asTerm(1), vote: asNodeId(1), commit: asIndex(1) }), false);
+    s.batch(() => s.append([entry(2, 1)]));
+    s.close();
+    const r = open(path);
+    expect(r.initialState().hardState.commit).toBe(1);
+    expect(r.lastIndex()).toBe(2);
+  });
+});

@@ -195,13 +195,19 @@ export class SqliteStorage implements WritableStorage {
 
   // ---- write side (WritableStorage) ----
 
-  /** Runs `fn` (the writes of one Ready) in one transaction; nested batches join the outer one. */
-  batch<T>(fn: () => T): T {
+  /**
+   * Runs `fn` (the writes of one Ready) in one transaction; nested batches join the outer one.
+   * `sync` false (a Ready without `mustSync`: only the commit index changed) commits without an
+   * fsync (`synchronous=NORMAL` for that transaction); the next synced commit makes it durable
+   * too, since the WAL is one file written in order. Raft does not need the commit index durable.
+   */
+  batch<T>(fn: () => T, sync = true): T {
     this.check();
     if (this.depth > 0) return fn();
     const saved = this.saveMemory();
     this.depth++;
     try {
+      this.setSync(sync);
       return this.db.transaction(fn)();
     } catch (error) {
       this.restoreMemory(saved);
@@ -209,6 +215,14 @@ export class SqliteStorage implements WritableStorage {
     } finally {
       this.depth--;
     }
+  }
+
+  private synchronous = true;
+
+  private setSync(sync: boolean): void {
+    if (sync === this.synchronous) return;
+    this.db.pragma(sync ? 'synchronous = FULL' : 'synchronous = NORMAL');
+    this.synchronous = sync;
   }
 
   setHardState(hardState: HardState): void {
@@ -300,6 +314,7 @@ export class SqliteStorage implements WritableStorage {
     if (this.depth > 0) return fn();
     const saved = this.saveMemory();
     try {
+      this.setSync(true);
       this.db.transaction(fn)();
     } catch (error) {
       this.restoreMemory(saved);

@@ -96,13 +96,16 @@ export class EtcdTarget implements BenchTarget {
   private readonly value = Buffer.alloc(VALUE_BYTES, 7).toString('base64');
   private roundRobin = 0;
   private leaderName: string | undefined;
+  private readonly forgetCleanup: () => void;
 
   private constructor(
     private readonly supervisor: ProcessSupervisor,
     private readonly binary: string,
     private readonly members: Member[],
     private readonly root: string,
-  ) {}
+  ) {
+    this.forgetCleanup = supervisor.addCleanup(() => rmSync(root, { recursive: true, force: true }));
+  }
 
   /** Starts the cluster and waits until it has a leader. */
   static async start(supervisor: ProcessSupervisor, log: (line: string) => void): Promise<EtcdTarget> {
@@ -210,5 +213,6 @@ export class EtcdTarget implements BenchTarget {
     );
     this.agent.destroy();
     rmSync(this.root, { recursive: true, force: true });
+    this.forgetCleanup();
   }
 }

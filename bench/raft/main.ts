@@ -74,6 +74,11 @@ export function renderTable(results: Partial<Record<'tandem' | 'etcd', Figures>>
   return lines.join('\n');
 }
 
+/** Two decimals are plenty for milliseconds and writes per second. */
+function roundTo(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
 async function runTarget(start: () => Promise<BenchTarget>, plan: BenchPlan): Promise<Figures> {
   const target = await start();
   try {
@@ -105,7 +110,14 @@ async function main(): Promise<void> {
     await supervisor.dispose();
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(results)}\n`);
+    const round = (figures: Figures): Figures => ({
+      p50Ms: roundTo(figures.p50Ms),
+      p99Ms: roundTo(figures.p99Ms),
+      writesPerSec: roundTo(figures.writesPerSec),
+      failoverMedianMs: roundTo(figures.failoverMedianMs),
+    });
+    const rounded = Object.fromEntries(Object.entries(results).map(([name, figures]) => [name, round(figures)]));
+    process.stdout.write(`${JSON.stringify(rounded)}\n`);
     return;
   }
   process.stdout.write(

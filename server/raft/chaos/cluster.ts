@@ -42,17 +42,20 @@ interface Member {
 export class LocalCluster {
   /** Proxies by `${from}->${to}` (empty without proxies). */
   private readonly links = new Map<string, LinkProxy>();
+  private readonly forgetCleanup: () => void;
 
   private constructor(
     private readonly supervisor: ProcessSupervisor,
     private readonly options: ClusterOptions,
     private readonly members: Member[],
     private readonly root: string,
-  ) {}
+  ) {
+    this.forgetCleanup = supervisor.addCleanup(() => rmSync(root, { recursive: true, force: true }));
+  }
 
   /** Allocates ports, starts the proxies and every node, and waits for a leader. */
   static async start(supervisor: ProcessSupervisor, options: ClusterOptions): Promise<LocalCluster> {
-    const root = mkdtempSync(join(tmpdir(), 'tandem-raft-'));
+    const root = mkdtempSync(join(tmpdir(), 'tandem-localgroup-'));
     const ports = await findFreePorts(options.size * 2);
     const members: Member[] = Array.from({ length: options.size }, (_, k) => ({
       id: k + 1,
@@ -231,5 +234,6 @@ export class LocalCluster {
     await Promise.all(this.members.map((m) => this.kill(m.id)));
     await Promise.all([...this.links.values()].map((link) => link.close()));
     rmSync(this.root, { recursive: true, force: true });
+    this.forgetCleanup();
   }
 }

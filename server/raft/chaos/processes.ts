@@ -35,6 +35,7 @@ const TAIL_LINES = 30;
 /** Starts children and guarantees they are killed. One per run; `dispose()` at the end. */
 export class ProcessSupervisor {
   private readonly children = new Set<Child>();
+  private readonly cleanups = new Set<() => void>();
   private readonly onExit = (): void => this.killAllNow();
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     this.killAllNow();
@@ -85,13 +86,30 @@ export class ProcessSupervisor {
     await child.exited;
   }
 
-  /** SIGKILLs every child synchronously (exit handlers cannot wait). */
+  /**
+   * Registers a synchronous cleanup (e.g. removing a temp dir) run after the children are killed
+   * on exit or a signal; returns a function that unregisters it (call it after cleaning up normally).
+   */
+  addCleanup(cleanup: () => void): () => void {
+    this.cleanups.add(cleanup);
+    return () => void this.cleanups.delete(cleanup);
+  }
+
+  /** SIGKILLs every child synchronously (exit handlers cannot wait), then runs the cleanups. */
   killAllNow(): void {
     for (const child of this.children) {
       try {
         child.process.kill('SIGKILL');
       } catch {
         // Already gone.
+      }
+    }
+    for (const cleanup of [...this.cleanups]) {
+      this.cleanups.delete(cleanup);
+      try {
+        cleanup();
+      } catch {
+        // Best effort on the way out.
       }
     }
   }

@@ -101,7 +101,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const worker = async (index: number): Promise<void> => {
       const own = random.fork();
-      const client = new RaftClient({ nodes: group.clientAddresses, requestTimeoutMs: 1000, deadlineMs: 3000, random: () => own.nextFloat() });
+      const client = new RaftClient({ nodes: group.clientAddresses, requestTimeoutMs: 700, deadlineMs: 2000, random: () => own.nextFloat() });
       raftClients.push(client);
       let n = 0;
       while (performance.now() < stopAt) {

@@ -34,6 +34,8 @@ export interface ProcessGroupOptions {
   readonly dataDir: string;
   /** Extra flags for every node (e.g. ['--snapshot-every', '100']). */
   readonly extraArgs?: readonly string[];
+  /** Extra Node.js flags for every node process (e.g. ['--cpu-prof']). */
+  readonly execArgv?: readonly string[];
   /** How long to wait for a ready line; default 20 000 ms. */
   readonly readyTimeoutMs?: number;
   /** Receives every stderr line, prefixed with the node id. */
@@ -58,6 +60,7 @@ export class NodeProcess {
     readonly clientPort: number,
     readonly dataDir: string,
     private readonly args: readonly string[],
+    private readonly execArgv: readonly string[],
     private readonly readyTimeoutMs: number,
     private readonly onLog: (line: string) => void,
   ) {}
@@ -77,7 +80,7 @@ export class NodeProcess {
   /** Spawns the process and resolves on its ready line (rejects if it exits first or times out). */
   start(): Promise<void> {
     if (this.child) throw new Error(`node ${this.id} is already running`);
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.execArgv, '--import', 'tsx', MAIN, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -159,7 +162,7 @@ export async function startProcessGroup(options: ProcessGroupOptions): Promise<P
   const nodes = ids.map((id) => {
     const dataDir = join(options.dataDir, `raft-${id}`);
     const args = ['--id', String(id), '--peers', peers, '--clients', clients, '--data', dataDir, '--port', String(clientPorts.get(id)), ...(options.extraArgs ?? [])];
-    return new NodeProcess(id, raftPorts.get(id)!, clientPorts.get(id)!, dataDir, args, options.readyTimeoutMs ?? 20_000, options.onLog ?? (() => {}));
+    return new NodeProcess(id, raftPorts.get(id)!, clientPorts.get(id)!, dataDir, args, options.execArgv ?? [], options.readyTimeoutMs ?? 20_000, options.onLog ?? (() => {}));
   });
   const group = new ProcessGroup(nodes);
   try {

@@ -202,11 +202,16 @@ export class TcpTransport implements Transport {
 
   send(messages: readonly Message[]): void {
     if (this.closed) return;
+    // One write per peer per call: the frames of a Ready leave in one syscall.
+    const byPeer = new Map<PeerLink, Buffer[]>();
     for (const m of messages) {
       const link = this.links.get(m.to);
       if (!link) continue;
-      link.send(frame(encodeMessage(m)));
+      let frames = byPeer.get(link);
+      if (!frames) byPeer.set(link, (frames = []));
+      frames.push(frame(encodeMessage(m)));
     }
+    for (const [link, frames] of byPeer) link.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 
   onMessage(handler: MessageHandler): void {

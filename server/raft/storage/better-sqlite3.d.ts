@@ -12,6 +12,7 @@ declare module 'better-sqlite3' {
       run(...params: unknown[]): RunResult;
       get(...params: unknown[]): Row | undefined;
       all(...params: unknown[]): Row[];
+      iterate(...params: unknown[]): IterableIterator<Row>;
     }
     interface Options {
       readonly?: boolean;

@@ -159,15 +159,17 @@ export class SqliteStorage implements WritableStorage {
     this.check();
     if (lo <= this.startIndex) throw new CompactedError(lo, this.startIndex + 1);
     if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
-    const rows = this.statements.range.all(lo, hi);
     const out: Entry[] = [];
     let size = 0;
-    for (const row of rows) {
-      const expected = lo + out.length;
-      const entry = this.verifyEntry(row, expected);
+    // iterate, not all(): a far-behind follower's range stops reading at maxBytes.
+    for (const row of this.statements.range.iterate(lo, hi)) {
+      const entry = this.verifyEntry(row, lo + out.length);
       size += entry.data.length;
       if (out.length > 0 && size > maxBytes) break;
       out.push(entry);
+    }
+    if (out.length > 0 && out.length < hi - lo && size <= maxBytes) {
+      throw new StorageCorruptionError(this.path, `entry ${lo + out.length}`, 'missing');
     }
     if (out.length === 0 && hi > lo) throw new StorageCorruptionError(this.path, `entry ${lo}`, 'missing');
     return out;

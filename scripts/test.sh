@@ -16,7 +16,7 @@ stage "type check (tsc --noEmit, strict)"
 if npx tsc --noEmit -p tsconfig.json; then echo pass > .reports/typecheck; else echo fail > .reports/typecheck; fi
 
 stage "unit, property and integration tests (vitest)"
-npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json
+CHAOS_SECONDS="${CHAOS_SECONDS:-60}" npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json
 
 stage "production build (next build)"
 if npx next build > .reports/build.log 2>&1; then

@@ -27,6 +27,11 @@ export const ErrorCode = {
   internal: 9,
   /** The relay is shutting down. */
   shuttingDown: 10,
+  /**
+   * The relay cannot serve the document right now (e.g. loading it from the persistence group
+   * failed). Not the client's fault: retry later.
+   */
+  unavailable: 11,
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -85,7 +85,9 @@ export interface ErrorMessage {
 
 /**
  * Relay → client: everything covered by this state vector is durable (committed by the
- * persistence group). Reserved for the persistence issue; clients may drop pending operations it covers.
+ * persistence group). Sent to every client of a room after each batch of its updates commits, and
+ * to a joiner right after `sync` once the room has a durable vector. Vectors of one room only grow.
+ * Clients may drop pending operations it covers.
  */
 export interface AckMessage {
   readonly type: 'ack';
@@ -203,6 +205,8 @@ export const CloseCode = {
   rateLimited: 4429,
   /** The relay failed internally. */
   internalError: 4500,
+  /** The relay cannot serve the document now (its persistence group did not answer); retry later. */
+  unavailable: 4503,
 } as const;
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
@@ -229,5 +233,7 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
       return CloseCode.internalError;
     case ErrorCode.shuttingDown:
       return CloseCode.goingAway;
+    case ErrorCode.unavailable:
+      return CloseCode.unavailable;
   }
 }

@@ -33,13 +33,22 @@ export function asPeerId(value: number): PeerId {
   return value as PeerId;
 }
 
-/** What the socket edge must do, in order. */
+/**
+ * What the socket edge must do, in order. `load` and `persist` appear only when the relay core
+ * runs with persistence (`RelayCoreOptions.persistence`).
+ */
 export type RoomOutput =
   | { readonly type: 'send'; readonly to: PeerId; readonly frame: Uint8Array }
-  | { readonly type: 'close'; readonly peer: PeerId; readonly code: CloseCode; readonly reason: string };
+  | { readonly type: 'close'; readonly peer: PeerId; readonly code: CloseCode; readonly reason: string }
+  /** Load `docId` from persistence, then call `RelayCore.completeLoad` or `failLoad`. */
+  | { readonly type: 'load'; readonly docId: DocId }
+  /** The room accepted `update` (already applied): make it durable, then call `RelayCore.acknowledge`. */
+  | { readonly type: 'persist'; readonly docId: DocId; readonly update: Uint8Array };
 
 export const isSendOutput = (output: RoomOutput): output is Extract<RoomOutput, { type: 'send' }> => output.type === 'send';
 export const isCloseOutput = (output: RoomOutput): output is Extract<RoomOutput, { type: 'close' }> => output.type === 'close';
+export const isLoadOutput = (output: RoomOutput): output is Extract<RoomOutput, { type: 'load' }> => output.type === 'load';
+export const isPersistOutput = (output: RoomOutput): output is Extract<RoomOutput, { type: 'persist' }> => output.type === 'persist';
 
 /** The outputs that refuse a peer: an `error` message with the reason, then a close with the matching code. */
 export function refusePeer(peer: PeerId, error: ProtocolError): RoomOutput[] {
@@ -70,6 +79,11 @@ export class Room {
   private readonly presence = new Map<number, AwarenessEntry>();
   /** Number of updates accepted (for stats). */
   updatesApplied = 0;
+  /**
+   * The latest durable state vector (what the persistence group holds), or null when unknown
+   * (memory-only relay, or nothing acknowledged yet). Sent to joiners after `sync`.
+   */
+  private durable: Uint8Array | null = null;
 
   constructor(
     readonly docId: DocId,
@@ -105,10 +119,26 @@ export class Room {
     }
     this.members.set(peer, new Set());
     const outputs: RoomOutput[] = [{ type: 'send', to: peer, frame: encodeMessage({ type: 'sync', update: missing, stateVector }) }];
+    if (this.durable !== null) outputs.push({ type: 'send', to: peer, frame: encodeMessage({ type: 'ack', stateVector: this.durable }) });
     if (this.presence.size > 0) {
       outputs.push({ type: 'send', to: peer, frame: encodeMessage({ type: 'awareness', entries: [...this.presence.values()] }) });
     }
     return outputs;
+  }
+
+  /**
+   * Records that everything covered by `stateVector` is durable and tells every member (`ack`).
+   * The caller passes vectors of one document in commit order, so they only grow.
+   */
+  acknowledge(stateVector: Uint8Array): RoomOutput[] {
+    this.durable = stateVector;
+    const frame = encodeMessage({ type: 'ack', stateVector });
+    return [...this.members.keys()].map((member) => ({ type: 'send', to: member, frame }) as const);
+  }
+
+  /** The latest durable state vector, or null. */
+  get durableStateVector(): Uint8Array | null {
+    return this.durable;
   }
 
   /**

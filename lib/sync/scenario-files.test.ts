@@ -129,6 +129,8 @@ class ScenarioRunner {
           outputs
             .map((output) => {
               if (output.type === 'close') return `close peer ${output.peer}: ${output.code} ${output.reason}`;
+              if (output.type === 'load') return `load ${output.docId}`;
+              if (output.type === 'persist') return `persist ${output.docId} (${output.update.length} bytes)`;
               const message = decodeMessage(output.frame);
               const detail = message.type === 'error' ? ` ${message.code} ${message.message}` : '';
               return `send peer ${output.to}: ${peekMessageType(output.frame)}${detail}`;

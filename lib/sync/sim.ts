@@ -143,6 +143,7 @@ export class SimNetwork<D extends SyncDoc> {
 
   private perform(outputs: ReturnType<RelayCore<D>['receive']>): void {
     for (const output of outputs) {
+      if (output.type !== 'send' && output.type !== 'close') continue; // no persistence in the simulation
       const client = this.clients.find((c) => c.peer === (output.type === 'send' ? output.to : output.peer));
       if (client === undefined || !client.connected) continue;
       if (output.type === 'send') client.fromRelay.push(output.frame);

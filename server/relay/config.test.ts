@@ -33,6 +33,17 @@ describe('relay configuration', () => {
     expect(() => parseRelayArgs(['--allowed-origins', 'nope'], {})).toThrow(RelayConfigError);
   });
 
+  it('reads the Raft group from --raft or TANDEM_RAFT_NODES (none = memory only) and refuses bad addresses', () => {
+    expect(run([]).raftNodes).toEqual([]);
+    expect(run([], { TANDEM_RAFT_NODES: '127.0.0.1:7101,127.0.0.1:7102' }).raftNodes).toEqual(['127.0.0.1:7101', '127.0.0.1:7102']);
+    expect(run(['--raft', '127.0.0.1:7103'], { TANDEM_RAFT_NODES: '127.0.0.1:7101' }).raftNodes).toEqual(['127.0.0.1:7103']);
+    expect(run(['--persist-interval-ms', '20']).persistIntervalMs).toBe(20);
+    expect(run([]).persistIntervalMs).toBe(50);
+    for (const bad of ['127.0.0.1', '127.0.0.1:0', ':7101', 'host:99999']) {
+      expect(() => parseRelayArgs(['--raft', bad], {}), bad).toThrow(RelayConfigError);
+    }
+  });
+
   it('--help asks for the usage', () => {
     expect(parseRelayArgs(['--port', '1', '--help'], {})).toEqual({ kind: 'help' });
   });

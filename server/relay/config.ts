@@ -22,6 +22,10 @@ export interface RelayConfig {
   readonly allowOrigin: string;
   /** Browser origins allowed to open WebSockets; undefined = any. */
   readonly allowedOrigins: readonly string[] | undefined;
+  /** Client addresses (`host:port`) of the Raft persistence group; empty = memory only. */
+  readonly raftNodes: readonly string[];
+  /** Least time between two merges of one document into the group, ms. */
+  readonly persistIntervalMs: number;
 }
 
 /** Result of parsing: run with a config, or print the usage. */
@@ -48,6 +52,8 @@ const settings = {
   heartbeatMs: { flag: '--heartbeat-ms', env: 'TANDEM_RELAY_HEARTBEAT_MS', description: 'ping period in ms, 0 = off (default 30000)' },
   allowedOrigins: { flag: '--allowed-origins', env: 'TANDEM_RELAY_ALLOWED_ORIGINS', description: 'comma-separated browser origins allowed to connect (default: any)' },
   allowOrigin: { flag: '--allow-origin', env: 'TANDEM_RELAY_ALLOW_ORIGIN', description: "Access-Control-Allow-Origin of /health and /docs (default '*')" },
+  raft: { flag: '--raft', env: 'TANDEM_RAFT_NODES', description: 'comma-separated client addresses host:port of the Raft group (default: none, memory only)' },
+  persistIntervalMs: { flag: '--persist-interval-ms', env: 'TANDEM_RELAY_PERSIST_INTERVAL_MS', description: 'least ms between two merges of one document into the group (default 50)' },
 } as const satisfies Record<string, Setting>;
 
 type SettingName = keyof typeof settings;
@@ -113,8 +119,24 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
       heartbeatMs: get('heartbeatMs') === undefined ? 30_000 : readInteger(get('heartbeatMs')!, what('heartbeatMs'), 0, 86_400_000),
       allowOrigin: get('allowOrigin') ?? '*',
       allowedOrigins: parseOrigins(get('allowedOrigins')),
+      raftNodes: parseNodes(get('raft')),
+      persistIntervalMs: get('persistIntervalMs') === undefined ? 50 : readInteger(get('persistIntervalMs')!, what('persistIntervalMs'), 0, 60_000),
     },
   };
+}
+
+/** `host:port,host:port` → addresses; each must have a host and a port in [1, 65535]. */
+function parseNodes(raw: string | undefined): readonly string[] {
+  if (raw === undefined) return [];
+  const nodes = raw.split(',').map((node) => node.trim()).filter((node) => node.length > 0);
+  for (const node of nodes) {
+    const match = /^(.+):(\d+)$/.exec(node);
+    const port = match === null ? 0 : Number(match[2]);
+    if (match === null || port < 1 || port > 65535) {
+      throw new RelayConfigError(`--raft / TANDEM_RAFT_NODES: ${JSON.stringify(node)} is not host:port (e.g. 127.0.0.1:7101)`);
+    }
+  }
+  return nodes;
 }
 
 function parseOrigins(raw: string | undefined): readonly string[] | undefined {

@@ -1,9 +1,12 @@
 /**
  * The relay process: `npx tsx server/relay/main.ts --port 4100 --host 127.0.0.1` (see --help and
- * README.md). Prints `relay listening on ws://HOST:PORT` once it accepts connections, and closes
- * cleanly on SIGINT/SIGTERM (clients get close 1001); a second signal exits at once.
+ * README.md). Prints `relay listening on ws://HOST:PORT (...)` once it accepts connections (the
+ * parenthesis says whether documents persist: `--raft` / TANDEM_RAFT_NODES), and closes cleanly on
+ * SIGINT/SIGTERM (clients get close 1001, unacknowledged updates get up to 3 s to be persisted); a
+ * second signal exits at once.
  */
 import { docFactory } from './doc-factory';
+import { RaftPersistence } from './persistence';
 import { RelayConfigError, parseRelayArgs, usage } from './config';
 import { startRelay } from './server';
 
@@ -23,7 +26,10 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = parsed;
+  const persistence = config.raftNodes.length > 0 ? new RaftPersistence({ nodes: config.raftNodes }) : undefined;
   const relay = await startRelay({
+    ...(persistence === undefined ? {} : { persistence }),
+    persistIntervalMs: config.persistIntervalMs,
     docs: docFactory,
     port: config.port,
     host: config.host,
@@ -36,7 +42,12 @@ async function main(): Promise<void> {
     allowedOrigins: config.allowedOrigins,
     log: (line) => console.error(line),
   });
-  console.log(`relay listening on ${relay.url}`);
+  console.log(
+    `relay listening on ${relay.url} ` +
+      (persistence === undefined
+        ? '(memory only: documents are lost when the relay stops; pass --raft to persist)'
+        : `(persistence: ${persistence.description}, batches every ${config.persistIntervalMs} ms)`),
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -48,6 +59,7 @@ async function main(): Promise<void> {
     console.log(`relay: ${signal}, closing`);
     relay.close().then(
       () => {
+        persistence?.close();
         console.log('relay closed');
         process.exit(0);
       },

@@ -40,9 +40,12 @@ export class RelayRooms<D extends SyncDoc = SyncDoc> {
     private readonly factory: RelayDocFactory<D>,
     private readonly now: () => number,
     maxMessageBytes?: number,
+    /** True: rooms load from persistence before their first join, accepted updates are persisted. */
+    persistence = false,
   ) {
     this.core = new RelayCore<D>({
       createDoc: (docId) => factory.create(docId),
+      persistence,
       ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
     });
   }
@@ -69,6 +72,21 @@ export class RelayRooms<D extends SyncDoc = SyncDoc> {
     return this.core.disconnect(peer);
   }
 
+  /** See `RelayCore.completeLoad`. */
+  completeLoad(docId: DocId, state: Uint8Array | null, durableStateVector: Uint8Array | null): RoomOutput[] {
+    return this.core.completeLoad(docId, state, durableStateVector);
+  }
+
+  /** See `RelayCore.failLoad`. */
+  failLoad(docId: DocId, reason: string): RoomOutput[] {
+    return this.core.failLoad(docId, reason);
+  }
+
+  /** See `RelayCore.acknowledge`. */
+  acknowledge(docId: DocId, stateVector: Uint8Array): RoomOutput[] {
+    return this.core.acknowledge(docId, stateVector);
+  }
+
   /** The room a peer has joined, as its document id; null before `hello`. */
   docIdOf(peer: PeerId): DocId | null {
     return this.core.roomOf(peer)?.docId ?? null;
@@ -79,8 +97,20 @@ export class RelayRooms<D extends SyncDoc = SyncDoc> {
     return this.core.docOf(docId);
   }
 
-  /** Every room in memory, sorted by id. */
-  summaries(): RoomSummary[] {
+  /**
+   * Every room in memory plus the ids in `stored` (documents the persistence group holds that no
+   * one has opened here: zero clients, no details), sorted by id.
+   */
+  summaries(stored: readonly DocId[] = []): RoomSummary[] {
+    const inMemory = this.roomSummaries();
+    const known = new Set(inMemory.map((summary) => summary.id));
+    const others = stored
+      .filter((id) => !known.has(id))
+      .map((id): RoomSummary => ({ id, clients: 0, updates: 0, updatedAt: null, textLength: null, title: null }));
+    return [...inMemory, ...others].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  private roomSummaries(): RoomSummary[] {
     return this.core
       .rooms()
       .map((room) => {

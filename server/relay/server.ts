@@ -17,6 +17,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ErrorCode, ProtocolError } from '../../lib/sync/errors';
 import { CloseCode, Limits, isDocId, type DocId } from '../../lib/sync/protocol';
 import { asPeerId, type PeerId, type RoomOutput, type SyncDoc } from '../../lib/sync/room';
+import type { DocumentPersistence } from './persistence';
+import { BatchingPersister } from './persister';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit';
 import { RelayRooms, type RelayDocFactory } from './rooms';
 
@@ -48,6 +50,17 @@ export interface RelayOptions<D extends SyncDoc> {
   readonly allowedOrigins?: readonly string[];
   /** Value of Access-Control-Allow-Origin on HTTP answers. Default '*'. */
   readonly allowOrigin?: string;
+  /**
+   * Where documents are kept durably. When set, a room's document is loaded from it before the
+   * first `hello` is answered, accepted updates are batched into it (`persistIntervalMs`), and
+   * clients get `ack`s with the durable version vector. Undefined: memory only. The caller owns it
+   * (closes it after `close()`).
+   */
+  readonly persistence?: DocumentPersistence;
+  /** Least time between two merges of one document into `persistence`. Default 50 ms. */
+  readonly persistIntervalMs?: number;
+  /** How long `close()` waits for unacknowledged updates to be persisted. Default 3000 ms. */
+  readonly drainTimeoutMs?: number;
   /** Wall clock (edge only). Default Date.now. */
   readonly now?: () => number;
   /** Where the relay reports notable events. Default: nowhere. */
@@ -63,6 +76,8 @@ export interface RunningRelay<D extends SyncDoc> {
   readonly port: number;
   /** The rooms (for tests and tooling). */
   readonly rooms: RelayRooms<D>;
+  /** The persister when the relay has persistence, else null (for tests and tooling). */
+  readonly persister: BatchingPersister | null;
   /**
    * Calls `listener` after every frame, connection and disconnection the relay has handled (for
    * tests and tooling that wait on relay state). Returns the unsubscribe function.
@@ -131,7 +146,8 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
   const allowOrigin = options.allowOrigin ?? '*';
   const startedAt = now();
 
-  const rooms = new RelayRooms<D>(options.docs, now, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const persistence = options.persistence;
+  const rooms = new RelayRooms<D>(options.docs, now, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, persistence !== undefined);
   const connections = new Map<PeerId, Connection>();
   let nextPeer = 1;
   let shuttingDown = false;
@@ -178,7 +194,17 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
         stats,
       });
     } else if (path === '/docs') {
-      sendJson(response, 200, { docs: rooms.summaries() });
+      if (persistence === undefined) {
+        sendJson(response, 200, { docs: rooms.summaries() });
+        return;
+      }
+      persistence.list().then(
+        (stored) => sendJson(response, 200, { docs: rooms.summaries(stored) }),
+        (error: unknown) => {
+          log(`relay: listing stored documents failed: ${String(error)}`);
+          sendJson(response, 200, { docs: rooms.summaries(), storedUnavailable: true });
+        },
+      );
     } else {
       sendJson(response, 404, { error: 'not found' });
     }
@@ -204,6 +230,14 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
   const perform = (initial: RoomOutput[]): void => {
     const queue = [...initial];
     for (let output = queue.shift(); output !== undefined; output = queue.shift()) {
+      if (output.type === 'load') {
+        startLoad(output.docId);
+        continue;
+      }
+      if (output.type === 'persist') {
+        persister?.add(output.docId, output.update);
+        continue;
+      }
       if (output.type === 'close') {
         const connection = connections.get(output.peer);
         if (connection !== undefined) closeConnection(connection, output.code, output.reason);
@@ -219,6 +253,37 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
         queue.push(...rooms.refuse(connection.peer, new ProtocolError(ErrorCode.slowConsumer, `more than ${maxBufferedBytes} bytes unread`)));
       }
     }
+  };
+
+  // -- persistence -----------------------------------------------------------------------------
+  const persister =
+    persistence === undefined
+      ? null
+      : new BatchingPersister({
+          persistence,
+          ...(options.persistIntervalMs === undefined ? {} : { intervalMs: options.persistIntervalMs }),
+          onDurable: (docId, stateVector) => {
+            perform(rooms.acknowledge(docId, stateVector));
+            notifyActivity();
+          },
+          log,
+          now,
+        });
+
+  /** Loads a room's document, then answers (or refuses) the peers waiting for it. */
+  const startLoad = (docId: DocId): void => {
+    if (persistence === undefined) return;
+    persistence.load(docId).then(
+      (stored) => {
+        perform(rooms.completeLoad(docId, stored.state, stored.stateVector));
+        notifyActivity();
+      },
+      (error: unknown) => {
+        log(`relay: loading ${docId} failed: ${error instanceof Error ? error.message : String(error)}`);
+        perform(rooms.failLoad(docId, 'the persistence group did not answer; retry later'));
+        notifyActivity();
+      },
+    );
   };
 
   // -- WebSocket connections -------------------------------------------------------------------
@@ -326,6 +391,9 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
       perform(rooms.refuse(connection.peer, new ProtocolError(ErrorCode.shuttingDown, 'relay shutting down')));
     }
     await Promise.all(closed);
+    if (persister !== null && !(await persister.drain(options.drainTimeoutMs ?? 3000))) {
+      log('relay: closing with updates not yet persisted');
+    }
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     await new Promise<void>((resolve) => {
       http.close(() => resolve());
@@ -338,6 +406,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
     httpUrl: `http://${hostInUrl}:${port}`,
     port,
     rooms,
+    persister,
     onActivity: (listener) => {
       activityListeners.add(listener);
       return () => activityListeners.delete(listener);

@@ -104,6 +104,23 @@ describe('RaftClient', () => {
     client.close();
   });
 
+  it('by default coalesces the merges of one event-loop turn without waiting for a timer', async () => {
+    const doc = new Doc({ replicaId: 7 });
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u) => updates.push(u));
+    for (let k = 0; k < 3; k++) doc.getText('body').insert(k, 'y');
+    const { requests, exchange } = fake(() => ok(1, 4));
+    const client = new RaftClient({ nodes, exchange });
+    const results = await Promise.all(updates.map((u) => client.merge('a', u)));
+    expect(results.every((r) => r.index === 4)).toBe(true);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.body).toEqual(mergeUpdates(updates));
+    // A merge issued in a later turn is a batch of its own.
+    await client.merge('a', updates[0]!);
+    expect(requests).toHaveLength(2);
+    client.close();
+  });
+
   it('a batch holding a bad update is sent one by one: only the bad merge fails', async () => {
     const doc = new Doc({ replicaId: 6 });
     const updates: Uint8Array[] = [];

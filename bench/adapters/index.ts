@@ -3,6 +3,8 @@
  * convergence fuzz) import this map with `tsx` and treat every entry alike.
  */
 import { automergeAdapter } from "./automerge";
+import { jsonJoyAdapter } from "./json-joy";
+import { loroAdapter } from "./loro";
 import { tandemAdapter } from "./tandem";
 import type { TextCrdtAdapter } from "./types";
 import { yjsAdapter } from "./yjs";
@@ -14,4 +16,6 @@ export const adapters: Record<string, TextCrdtAdapter> = {
   tandem: tandemAdapter,
   yjs: yjsAdapter,
   automerge: automergeAdapter,
+  "json-joy": jsonJoyAdapter,
+  loro: loroAdapter,
 };

@@ -5,7 +5,8 @@ import { layoutCarets } from '../lib/client/caret-layout';
 import type { DocId } from '../lib/client/doc-id';
 import { resolvePeerCarets, selectionToCursor } from '../lib/client/presence';
 import { bindTextarea } from '../lib/client/text-binding';
-import { useCollabDoc, useConnectionSnapshot, useLocalSavePending } from '../lib/client/use-collab-doc';
+import { useCollabDoc, useConnectionSnapshot, useLocalSavePending, useUnsavedEdits } from '../lib/client/use-collab-doc';
+import { DurabilityStatus } from './DurabilityStatus';
 import { PeerList } from './PeerList';
 import { RemoteCarets } from './RemoteCarets';
 import { StatusBadge } from './StatusBadge';
@@ -35,6 +36,7 @@ export function Editor({ docId, relayUrls }: { docId: DocId; relayUrls: string[]
   const session = useCollabDoc(docId, relayUrls, declareFields);
   const snapshot = useConnectionSnapshot(session?.connection ?? null);
   const savePending = useLocalSavePending(session);
+  const unsaved = useUnsavedEdits(session, snapshot.durableStateVector);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const caretLayerRef = useRef<HTMLDivElement>(null);
   const [text, setText] = useState('');
@@ -147,6 +149,8 @@ export function Editor({ docId, relayUrls }: { docId: DocId; relayUrls: string[]
               <dd data-testid="char-count">{text.length}</dd>
               <dt>Local copy</dt>
               <dd data-testid="local-save">{session === null ? '…' : savePending ? 'saving' : 'saved'}</dd>
+              <dt>Server copy</dt>
+              <dd>{session === null ? '…' : <DurabilityStatus unsaved={unsaved} acknowledged={snapshot.durableStateVector !== null} />}</dd>
               <dt>Handshakes</dt>
               <dd>{snapshot.handshakes}</dd>
             </dl>

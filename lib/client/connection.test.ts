@@ -193,6 +193,23 @@ describe('Connection: handshake and live updates', () => {
   });
 });
 
+describe('Connection: durable acknowledgements', () => {
+  it('exposes the last ack’s durable vector, keeps it across reconnects, and publishes only on change', () => {
+    const { connection, last } = setup();
+    connection.start();
+    last().open();
+    last().receive({ type: 'sync', update: new Uint8Array([]), stateVector: new Uint8Array([]) });
+    expect(connection.getSnapshot().durableStateVector).toBeNull();
+    const seen: (Uint8Array | null)[] = [];
+    connection.subscribe((snapshot) => seen.push(snapshot.durableStateVector));
+    last().receive({ type: 'ack', stateVector: new Uint8Array([1, 9, 3]) });
+    expect(connection.getSnapshot().durableStateVector).toEqual(new Uint8Array([1, 9, 3]));
+    expect(seen).toHaveLength(1);
+    last().drop();
+    expect(connection.getSnapshot().durableStateVector).toEqual(new Uint8Array([1, 9, 3]));
+  });
+});
+
 describe('Connection: reconnecting with jittered exponential backoff', () => {
   const backoff: BackoffOptions = { baseMs: 100, maxMs: 1_000, factor: 2, jitter: 0.5 };
 

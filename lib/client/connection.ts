@@ -111,6 +111,11 @@ export interface ConnectionSnapshot {
   readonly peers: ReadonlyMap<number, AwarenessEntry>;
   /** Successful handshakes so far. */
   readonly handshakes: number;
+  /**
+   * The last durable state vector the relay acknowledged (`ack`: what the persistence group
+   * holds), kept across reconnects; null until one arrives (e.g. a memory-only relay).
+   */
+  readonly durableStateVector: Uint8Array | null;
   /** True once `stop()` was called or the relay refused the document for good. */
   readonly stopped: boolean;
 }
@@ -396,6 +401,7 @@ export class Connection {
       lastError: this.lastError,
       peers: this.session.peers,
       handshakes: this.session.handshakes,
+      durableStateVector: this.session.durableStateVector,
       stopped: this.stopped,
     };
   }
@@ -425,6 +431,7 @@ export class Connection {
       next.lastError === previous.lastError &&
       next.peers === previous.peers &&
       next.handshakes === previous.handshakes &&
+      next.durableStateVector === previous.durableStateVector &&
       next.stopped === previous.stopped
     ) {
       return;

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Doc } from '../crdt';
 import type { DocId } from '../sync/protocol';
 import { browserEnvironment, Connection, REMOTE_ORIGIN, type ConnectionSnapshot } from './connection';
+import { countUnsavedEdits } from './durability';
 import { loadIdentity, type Identity } from './identity';
 import { DocSaver, IdbDocStore, MemoryDocStore, type DocStore } from './offline-store';
 import { rememberRecentDoc } from './recent-docs';
@@ -54,6 +55,7 @@ export const INITIAL_SNAPSHOT: ConnectionSnapshot = {
   lastError: null,
   peers: new Map(),
   handshakes: 0,
+  durableStateVector: null,
   stopped: false,
 };
 
@@ -169,4 +171,20 @@ export function useConnectionSnapshot(connection: Connection | null): Connection
     [connection],
   );
   return useSyncExternalStore(subscribe, getSnapshot, initialSnapshot);
+}
+
+/**
+ * How many of this replica's edits the persistence group does not hold yet (see
+ * `countUnsavedEdits`): recomputed on every local transaction and every durable acknowledgement.
+ */
+export function useUnsavedEdits(session: CollabSession | null, durableStateVector: Uint8Array | null): number {
+  const [unsaved, setUnsaved] = useState(0);
+  useEffect(() => {
+    if (session === null) return;
+    const { doc } = session;
+    const recount = (): void => setUnsaved(countUnsavedEdits(doc.stateVector(), durableStateVector, doc.replicaId));
+    recount();
+    return doc.on('update', recount);
+  }, [session, durableStateVector]);
+  return unsaved;
 }

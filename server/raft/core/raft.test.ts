@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../storage/memory';
 import { SeededRandom } from './random';
-import { RawNode, type Ready } from './rawnode';
+import { RawNode, canSendBeforePersist, type Ready } from './rawnode';
 import {
   DEFAULT_TUNING,
   asIndex,
@@ -101,6 +101,39 @@ describe('Ready contract (persist, then send, then apply, then advance)', () => 
     storage.append(rd.entries);
     n.advance(rd);
     expect(n.hasReady()).toBe(false);
+  });
+
+  it('thesis §10.2.1: only a leader whose term and vote are durable may send its appends before persisting', () => {
+    const c = new Cluster({ 1: { entries: [], term: 0, vote: 0 }, 2: { entries: [], term: 0, vote: 0 }, 3: { entries: [], term: 0, vote: 0 } }, { preVote: false });
+    // The campaign Ready changes the term and vote: nothing may precede the sync.
+    c.raw(1).campaign();
+    const campaign = c.raw(1).ready();
+    expect(campaign.leaderMaySendFirst).toBe(false);
+    expect(campaign.mustSync).toBe(true);
+    c.nodes.get(asNodeId(1))!.storage.setHardState(campaign.hardState!);
+    c.queue.push(...campaign.messages);
+    c.raw(1).advance(campaign);
+    c.processAll();
+    while (c.raw(1).status().role !== 'leader') c.deliver(() => true);
+    while (c.queue.length > 0) c.deliver(() => true);
+    c.raw(1).propose(bytes('x'));
+    const rd = c.raw(1).ready();
+    expect(rd.leaderMaySendFirst).toBe(true);
+    expect(rd.entries.length).toBe(1);
+    expect(rd.messages.length).toBeGreaterThan(0);
+    expect(rd.messages.every(canSendBeforePersist)).toBe(true);
+    c.nodes.get(asNodeId(1))!.storage.append(rd.entries);
+    c.raw(1).advance(rd);
+    // A follower's acknowledgement and a granted vote never qualify, and a follower's Ready never allows it.
+    c.raw(2).step(rd.messages.find((m) => m.to === 2)!);
+    const ack = c.raw(2).ready();
+    expect(ack.leaderMaySendFirst).toBe(false);
+    expect(ack.messages.some(canSendBeforePersist)).toBe(false);
+    const voter = new RawNode(config(2), new MemoryStorage());
+    voter.step({ type: 'vote', from: asNodeId(1), to: asNodeId(2), term: asTerm(1), index: asIndex(0), logTerm: asTerm(0), transfer: false });
+    const vote = voter.ready();
+    expect(vote.leaderMaySendFirst).toBe(false);
+    expect(vote.messages.some(canSendBeforePersist)).toBe(false);
   });
 
   it('committed entries never pass the commit index of the hard state, and are handed out once', () => {

@@ -14,6 +14,17 @@
  *     4. calling node.advance(rd).
  *   }
  *
+ * One exception to "persist before send" (Raft thesis §10.2.1, as etcd does): when
+ * `rd.leaderMaySendFirst`, the messages for which `canSendBeforePersist(m)` holds (a leader's
+ * appends, heartbeats and snapshots) may be sent BEFORE step 1, so the followers write to their
+ * disks while the leader writes to its own. They promise nothing about the leader's disk: the
+ * term they carry was made durable when the leader voted for itself (the flag is false in a Ready
+ * that changes the term or vote). Votes, vote replies and append acknowledgements still wait for
+ * step 1. The leader counts its own new entries as replicated when it appends them, so a caller
+ * that sends first must not step any input into the node until step 1 is durable (a synchronous
+ * persist in the same turn does this); then no commit can count a leader entry that is not on
+ * its disk.
+ *
  * No new Ready is produced between ready() and advance(). The core does no I/O: ticks come from
  * the caller's clock, randomness from `config.random`.
  */
@@ -31,7 +42,7 @@ import {
   type NodeId,
   type RaftConfig,
   type ReadState,
-  type Role,
+  Role,
   type Snapshot,
   type SoftState,
   type Term,
@@ -55,6 +66,20 @@ export interface Ready {
   readonly readStates: readonly ReadState[];
   /** Whether the writes must be synced (fsync) before sending: new entries, term or vote. */
   readonly mustSync: boolean;
+  /**
+   * True when this node is leader and the Ready changes neither its term nor its vote: then the
+   * messages passing `canSendBeforePersist` may be sent before persisting (see the contract).
+   */
+  readonly leaderMaySendFirst: boolean;
+}
+
+/**
+ * Whether `m` may leave before its Ready is persisted when `rd.leaderMaySendFirst` (thesis
+ * §10.2.1): a leader's append, heartbeat or snapshot, which carry no promise about the sender's
+ * log. Never a vote, a vote reply or an acknowledgement.
+ */
+export function canSendBeforePersist(m: Message): boolean {
+  return m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap';
 }
 
 export interface ProgressStatus {
@@ -158,6 +183,7 @@ export class RawNode {
       committedEntries: r.log.nextCommittedEntries(),
       readStates: r.readStates,
       mustSync: entries.length > 0 || snapshot !== undefined || (syncVotes && termOrVoteChanged),
+      leaderMaySendFirst: soft.role === Role.Leader && !termOrVoteChanged && snapshot === undefined,
     };
     r.msgs = [];
     r.readStates = [];

@@ -3,9 +3,12 @@
  * `RawNode`, durable storage, a transport and the document store.
  *
  * The Ready loop follows the contract of core/rawnode.ts exactly, for every Ready:
+ *   0. on a leader (rd.leaderMaySendFirst), send the appends, heartbeats and snapshots first, so
+ *      the followers' fsyncs overlap the leader's own (thesis §10.2.1); this is safe because step
+ *      1 is synchronous: no acknowledgement is stepped before the leader's own write is durable;
  *   1. persist snapshot + entries + hard state in ONE storage transaction, fsynced when
  *      rd.mustSync (new entries, term or vote; a commit-only change is written without fsync), then
- *   2. send the messages, then
+ *   2. send the (other) messages: votes, vote replies, acknowledgements, then
  *   3. apply the snapshot and the committed entries to the store, resolve the merges this node
  *      proposed, release reads whose read index is applied, then
  *   4. advance.
@@ -16,7 +19,7 @@
  * (timers, transport, pending requests fail) and reports through `onFatal`; it never serves data it
  * could not make durable or read back intact.
  */
-import { RawNode, type Ready } from '../core/rawnode';
+import { RawNode, canSendBeforePersist, type Ready } from '../core/rawnode';
 import type { StepOutcome } from '../core/roles';
 import type { WritableStorage } from '../core/storage';
 import { DEFAULT_TUNING, NO_NODE, Role, asIndex, type LogIndex, type NodeId, type Random, type SoftState } from '../core/types';
@@ -293,8 +296,15 @@ export class RaftNode {
   private drain(): void {
     while (!this.stopped && this.raw.hasReady()) {
       const rd = this.raw.ready();
-      this.persist(rd);
-      this.transport.send(rd.messages);
+      if (rd.leaderMaySendFirst && rd.messages.length > 0) {
+        this.transport.send(rd.messages.filter(canSendBeforePersist));
+        this.persist(rd);
+        const rest = rd.messages.filter((m) => !canSendBeforePersist(m));
+        if (rest.length > 0) this.transport.send(rest);
+      } else {
+        this.persist(rd);
+        this.transport.send(rd.messages);
+      }
       this.applyReady(rd);
       this.raw.advance(rd);
       this.maybeSnapshot();

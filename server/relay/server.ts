@@ -191,6 +191,8 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
         uptimeMs: now() - startedAt,
         rooms: rooms.core.rooms().length,
         connections: connections.size,
+        persistence: persistence?.description ?? null,
+        persistIdle: persister?.idle() ?? true,
         stats,
       });
     } else if (path === '/docs') {

@@ -1,8 +1,9 @@
 /**
  * Our adapter: a Tandem `Doc` (lib/crdt) with one text field named `text`.
  */
-import { Doc, mergeUpdates } from "../../lib/crdt";
+import { Doc } from "../../lib/crdt";
 import { Rga } from "../../lib/crdt/rga";
+import type { TextField } from "../../lib/crdt";
 import type { TextCrdtAdapter, TextReplica } from "./types";
 
 /** The name of the text field in every replica. */
@@ -17,30 +18,34 @@ const FIXED_NOW = (): number => 0;
  */
 const createSequence = (): Rga => new Rga();
 
-/** A Tandem replica; the `update` events of local transactions are queued until the next flush. */
+/**
+ * A Tandem replica. Flush takes the document's local changes since the previous flush
+ * (`Doc.takeLocalChanges`, lib/README): nothing is encoded per edit, and remote changes are
+ * never re-sent.
+ */
 class TandemReplica implements TextReplica {
   private readonly doc: Doc;
-  /** Updates of local transactions since the last flush, in emission order. */
-  private localUpdates: Uint8Array[] = [];
+  /** The text field, looked up on first use (declaring it is a local change a flush would send). */
+  private field: TextField | null = null;
 
   constructor(doc: Doc) {
     this.doc = doc;
-    // `update` fires for local transactions only (lib/README), so remote changes are never queued.
-    this.doc.on("update", (update: Uint8Array) => {
-      this.localUpdates.push(update);
-    });
+  }
+
+  private textField(): TextField {
+    return (this.field ??= this.doc.getText(TEXT_FIELD));
   }
 
   insert(index: number, text: string): void {
-    this.doc.getText(TEXT_FIELD).insert(index, text);
+    this.textField().insert(index, text);
   }
 
   delete(index: number, length: number): void {
-    this.doc.getText(TEXT_FIELD).delete(index, length);
+    this.textField().delete(index, length);
   }
 
   text(): string {
-    return this.doc.getText(TEXT_FIELD).toString();
+    return this.textField().toString();
   }
 
   encode(): Uint8Array {
@@ -48,10 +53,7 @@ class TandemReplica implements TextReplica {
   }
 
   flush(): Uint8Array | null {
-    const updates = this.localUpdates;
-    if (updates.length === 0) return null;
-    this.localUpdates = [];
-    return updates.length === 1 ? updates[0]! : mergeUpdates(updates, { createSequence });
+    return this.doc.takeLocalChanges();
   }
 
   apply(update: Uint8Array): void {
@@ -70,6 +72,6 @@ class TandemReplica implements TextReplica {
 /** Tandem's own `Doc` through the benchmark contract. */
 export const tandemAdapter: TextCrdtAdapter = {
   name: "tandem",
-  create: (replicaId) => new TandemReplica(new Doc({ replicaId, now: FIXED_NOW, createSequence })),
-  load: (state, replicaId) => new TandemReplica(Doc.load(state, { replicaId, now: FIXED_NOW, createSequence })),
+  create: (replicaId) => new TandemReplica(new Doc({ replicaId, now: FIXED_NOW, createSequence, trackLocalChanges: true })),
+  load: (state, replicaId) => new TandemReplica(Doc.load(state, { replicaId, now: FIXED_NOW, createSequence, trackLocalChanges: true })),
 };

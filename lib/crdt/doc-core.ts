@@ -15,17 +15,21 @@ import { OrSet } from './orset';
 import type { IdRange, Sequence, TextDelta } from './rga/types';
 import { opLength, type FieldRef, type Op, type Update } from './update-codec';
 
-/** What the current transaction changed, gathered for the `change` event. */
+/**
+ * The open transaction: what it must gather for its `update` and `change` events. What nobody
+ * listens to (as of when the transaction opened) is not gathered: those parts are null.
+ */
 export interface Transaction {
   readonly local: boolean;
   readonly origin: unknown;
   /** Own clock when the transaction opened: the update holds own ops from here. */
   readonly startClock: number;
-  readonly localDeletes: IdRange[];
-  /** Own ops made in this transaction, in clock order (sent as they were made; no re-reading). */
-  readonly localOps: Op[];
-  /** Per touched field (in first-touch order), what changed. */
-  readonly records: Map<FieldState, FieldRecord>;
+  /** Ids deleted locally, for the `update` event; null when no update is encoded. */
+  readonly localDeletes: IdRange[] | null;
+  /** Own ops made in this transaction, in clock order (sent as they were made; no re-reading); null when no update is encoded. */
+  readonly localOps: Op[] | null;
+  /** Per touched field (in first-touch order), what changed; null when nobody listens to changes. */
+  readonly records: Map<FieldState, FieldRecord> | null;
 }
 
 /** What one transaction did to one field; parts are created on first use. */
@@ -47,6 +51,15 @@ export abstract class DocCore {
   /** Fields declared locally and not yet sent in an update. */
   protected readonly unsentFields = new Set<FieldState>();
   protected transaction: Transaction | null = null;
+  /** This replica's own log, once created (cached: local edits reach it on every keystroke). */
+  private own: ReplicaLog | null = null;
+  /**
+   * Local deletes since the last `takeLocalChanges`, merged where adjacent; null unless the
+   * document tracks local changes (`DocOptions.trackLocalChanges`).
+   */
+  protected localDeletesSinceTake: IdRange[] | null = null;
+  /** Fields declared locally since the last `takeLocalChanges` (when tracking). */
+  protected readonly fieldsSinceTake = new Set<FieldState>();
 
   constructor(
     readonly replicaId: ReplicaId,
@@ -78,43 +91,53 @@ export abstract class DocCore {
         break;
     }
     this.fields.set(name, state);
-    if (local) this.unsentFields.add(state);
+    if (local) {
+      this.unsentFields.add(state);
+      if (this.localDeletesSinceTake !== null) this.fieldsSinceTake.add(state);
+    }
     return state;
   }
 
   // ---- recording changes (always inside a transaction) ----
 
+  /** True when the open transaction gathers changes (someone listened when it opened). */
+  protected get recording(): boolean {
+    return this.transaction!.records !== null;
+  }
+
   protected recordText(field: FieldState, deltas: readonly TextDelta[]): void {
-    if (deltas.length === 0) return;
+    if (deltas.length === 0 || !this.recording) return;
     const record = this.recordOf(field);
     const list = (record.deltas ??= []);
     for (const delta of deltas) list.push(delta);
   }
 
+  /** The open transaction's record of `field`; only called while recording. */
   protected recordOf(field: FieldState): FieldRecord {
-    const records = this.transaction!.records;
+    const records = this.transaction!.records!;
     let record = records.get(field);
     if (record === undefined) records.set(field, (record = { deltas: null, setBefore: null, keys: null, counterDelta: 0 }));
     return record;
   }
 
   protected recordSetBefore(field: FieldStateOf<'set'>, value: string): void {
+    if (!this.recording) return;
     const before = (this.recordOf(field).setBefore ??= new Map());
     if (!before.has(value)) before.set(value, field.set.has(value));
   }
 
   protected recordMapKey(field: FieldState, key: string): void {
-    (this.recordOf(field).keys ??= new Set()).add(key);
+    if (this.recording) (this.recordOf(field).keys ??= new Set()).add(key);
   }
 
   protected recordCounter(field: FieldState, delta: number): void {
-    this.recordOf(field).counterDelta += delta;
+    if (this.recording) this.recordOf(field).counterDelta += delta;
   }
 
   // ---- local operations ----
 
   protected ownLog(): ReplicaLog {
-    return this.logOf(this.replicaId);
+    return (this.own ??= this.logOf(this.replicaId));
   }
 
   protected logOf(replica: ReplicaId): ReplicaLog {
@@ -128,7 +151,9 @@ export abstract class DocCore {
 
   protected deleteLocally(replica: number, clock: number, length: number): void {
     this.deleteSet.add(replica, clock, length);
-    this.transaction!.localDeletes.push({ replica, clock, length });
+    const range: IdRange = { replica, clock, length };
+    this.transaction!.localDeletes?.push(range);
+    if (this.localDeletesSinceTake !== null) pushDeleteRange(this.localDeletesSinceTake, range);
   }
 
   // ---- integration (shared by local and remote ops) ----
@@ -141,7 +166,7 @@ export abstract class DocCore {
         this.recordMapKey(field, write.key);
       } else {
         log.append({ kind: 'registerSet', clock: write.clock, length: 1, field, write });
-        this.recordOf(field);
+        if (this.recording) this.recordOf(field);
       }
     } else {
       log.append({ kind: 'skip', clock: write.clock, length: 1 });
@@ -278,6 +303,22 @@ export abstract class DocCore {
     }
   }
 
+}
+
+/** Appends a delete range, merging it with the last one when they touch (typing: backspace, forward delete). */
+function pushDeleteRange(ranges: IdRange[], range: IdRange): void {
+  const last = ranges[ranges.length - 1];
+  if (last !== undefined && last.replica === range.replica) {
+    if (last.clock + last.length === range.clock) {
+      ranges[ranges.length - 1] = { replica: range.replica, clock: last.clock, length: last.length + range.length };
+      return;
+    }
+    if (range.clock + range.length === last.clock) {
+      ranges[ranges.length - 1] = { replica: range.replica, clock: range.clock, length: last.length + range.length };
+      return;
+    }
+  }
+  ranges.push(range);
 }
 
 /** Inserts an op into a clock-sorted pending queue, skipping exact duplicates. */

@@ -32,6 +32,19 @@ export interface DocOptions {
   readonly createSequence?: () => Sequence;
   /** Randomness for the default replica id. */
   readonly random?: () => number;
+  /**
+   * Keep what `takeLocalChanges()` needs (the ids deleted locally since the last call). Off by
+   * default: a document whose local changes go out through `update` events does not pay for it.
+   */
+  readonly trackLocalChanges?: boolean;
+}
+
+/** Thrown by `takeLocalChanges()` on a document made without `trackLocalChanges`. */
+export class LocalChangesNotTrackedError extends Error {
+  override readonly name = 'LocalChangesNotTrackedError';
+  constructor() {
+    super('takeLocalChanges() needs a Doc created with { trackLocalChanges: true }');
+  }
 }
 
 type FieldHandle = TextField | OrSetField | LwwMapField | LwwRegisterField | PnCounterField;
@@ -48,6 +61,10 @@ export class Doc extends DocCore {
   private readonly updateListeners = new Set<UpdateListener>();
   private readonly changeListeners = new Set<ChangeListener>();
   private readonly textListeners = new Map<FieldState, Set<TextListener>>();
+  /** Text listeners over all fields. Invariant: the sum of the sizes of `textListeners`' sets. */
+  private textListenerCount = 0;
+  /** Own clock at the last `takeLocalChanges` (own ops from here on are not taken yet). */
+  private takenClock = 0;
   private readonly host: FieldHost;
 
   constructor(options: DocOptions = {}) {
@@ -69,6 +86,7 @@ export class Doc extends DocCore {
       setRegister: (field, value) => this.setRegister(field, value),
       addToCounter: (field, delta) => this.addToCounter(field, delta),
     };
+    if (options.trackLocalChanges === true) this.localDeletesSinceTake = [];
   }
 
   /**
@@ -137,14 +155,7 @@ export class Doc extends DocCore {
 
   private runTransaction<T>(local: boolean, origin: unknown, fn: () => T): T {
     if (this.transaction !== null) return fn();
-    this.transaction = {
-      local,
-      origin,
-      startClock: this.ownLog().clock,
-      localDeletes: [],
-      localOps: [],
-      records: new Map(),
-    };
+    this.beginTransaction(local, origin);
     try {
       return fn();
     } finally {
@@ -152,12 +163,31 @@ export class Doc extends DocCore {
     }
   }
 
+  /**
+   * Opens a transaction. It gathers its update only when someone listens to `update`, and its
+   * changes only when someone listens to `change` or a text, as of now: a listener added inside a
+   * transaction hears from the next one on.
+   */
+  private beginTransaction(local: boolean, origin: unknown): void {
+    const encoding = local && this.updateListeners.size > 0;
+    this.transaction = {
+      local,
+      origin,
+      startClock: this.ownLog().clock,
+      localDeletes: encoding ? [] : null,
+      localOps: encoding ? [] : null,
+      records: this.changeListeners.size > 0 || this.textListenerCount > 0 ? new Map() : null,
+    };
+  }
+
   private endTransaction(): void {
     const tx = this.transaction!;
     this.transaction = null;
     const own = this.ownLog();
+    // Own ops that arrived from elsewhere (our own earlier state) are not local changes to take.
+    if (!tx.local && own.clock > tx.startClock && this.takenClock === tx.startClock) this.takenClock = own.clock;
     let update: Uint8Array | null = null;
-    if (tx.local && (own.clock > tx.startClock || tx.localDeletes.length > 0 || this.unsentFields.size > 0)) {
+    if (tx.localOps !== null && tx.localDeletes !== null && (own.clock > tx.startClock || tx.localDeletes.length > 0 || this.unsentFields.size > 0)) {
       const ops = tx.localOps;
       if (ops.length === 0 || ops[0]!.clock !== tx.startClock || own.clock !== tx.startClock + ops.reduce((n, op) => n + opLength(op), 0)) {
         // Remote ops of our own replica were applied inside the transaction: re-read the log.
@@ -174,9 +204,7 @@ export class Doc extends DocCore {
       }
       update = encodeUpdate({ fields, replicas: [{ replica: this.replicaId, ops }], deletes: normalizeRanges(tx.localDeletes) });
     }
-    let listening = this.changeListeners.size > 0;
-    if (!listening && this.textListeners.size > 0) for (const field of tx.records.keys()) listening ||= (this.textListeners.get(field)?.size ?? 0) > 0;
-    const changes = listening ? this.collectChanges(tx) : [];
+    const changes = tx.records !== null && tx.records.size > 0 ? this.collectChanges(tx.records) : [];
     if (changes.length > 0) {
       const event: ChangeEvent = { local: tx.local, origin: tx.origin, changes };
       for (const change of changes) {
@@ -189,9 +217,9 @@ export class Doc extends DocCore {
     if (update !== null) for (const listener of [...this.updateListeners]) listener(update, tx.origin);
   }
 
-  private collectChanges(tx: Transaction): FieldChange[] {
+  private collectChanges(records: Transaction['records'] & {}): FieldChange[] {
     const changes: FieldChange[] = [];
-    for (const [state, record] of tx.records) {
+    for (const [state, record] of records) {
       const field = state.name;
       switch (state.kind) {
         case 'text': {
@@ -230,27 +258,43 @@ export class Doc extends DocCore {
       set = new Set();
       this.textListeners.set(field, set);
     }
-    set.add(listener);
-    return () => set.delete(listener);
+    if (!set.has(listener)) {
+      set.add(listener);
+      this.textListenerCount++;
+    }
+    return () => {
+      if (set.delete(listener)) this.textListenerCount--;
+    };
   }
 
+  // Text edits open their transaction inline (no closure): they are the per-keystroke path.
+
   private insertText(field: FieldStateOf<'text'>, index: number, text: string): void {
-    this.transact(() => {
+    const outer = this.transaction === null;
+    if (outer) this.beginTransaction(true, undefined);
+    try {
       const own = this.ownLog();
       const clock = own.clock;
       const run = field.sequence.insertLocal(index, text, this.replicaId, clock);
       own.append({ kind: 'text', clock, length: text.length, field });
-      appendLocalInsert(this.transaction!.localOps, { kind: 'insert', clock, field, run });
-      this.recordText(field, [{ index, insert: text }]);
-    });
+      const tx = this.transaction!;
+      if (tx.localOps !== null) appendLocalInsert(tx.localOps, { kind: 'insert', clock, field, run });
+      if (tx.records !== null) this.recordText(field, [{ index, insert: text }]);
+    } finally {
+      if (outer) this.endTransaction();
+    }
   }
 
   private deleteText(field: FieldStateOf<'text'>, index: number, length: number): void {
-    this.transact(() => {
+    const outer = this.transaction === null;
+    if (outer) this.beginTransaction(true, undefined);
+    try {
       const ranges = field.sequence.deleteLocal(index, length);
       for (const range of ranges) this.deleteLocally(range.replica, range.clock, range.length);
-      this.recordText(field, [{ index, delete: length }]);
-    });
+      if (this.transaction!.records !== null) this.recordText(field, [{ index, delete: length }]);
+    } finally {
+      if (outer) this.endTransaction();
+    }
   }
 
   private addToSet(field: FieldStateOf<'set'>, value: string): void {
@@ -263,7 +307,7 @@ export class Doc extends DocCore {
       const add: StoredAdd = { replica: this.replicaId, clock: own.clock, value };
       own.append({ kind: 'add', clock: add.clock, length: 1, field, add });
       field.set.add(value, add);
-      this.transaction!.localOps.push({ kind: 'add', clock: add.clock, field, value });
+      this.transaction!.localOps?.push({ kind: 'add', clock: add.clock, field, value });
     });
   }
 
@@ -288,7 +332,7 @@ export class Doc extends DocCore {
       const own = this.ownLog();
       const write: StoredWrite = { ts: this.hlc.tick(), replica: this.replicaId, clock: own.clock, key, value };
       this.integrateWrite(field, own, write);
-      this.transaction!.localOps.push({ kind: 'mapSet', clock: write.clock, field, key, value, ts: write.ts });
+      this.transaction!.localOps?.push({ kind: 'mapSet', clock: write.clock, field, key, value, ts: write.ts });
     });
   }
 
@@ -298,7 +342,7 @@ export class Doc extends DocCore {
       const own = this.ownLog();
       const write: StoredWrite = { ts: this.hlc.tick(), replica: this.replicaId, clock: own.clock, key: '', value };
       this.integrateWrite(field, own, write);
-      this.transaction!.localOps.push({ kind: 'registerSet', clock: write.clock, field, value, ts: write.ts });
+      this.transaction!.localOps?.push({ kind: 'registerSet', clock: write.clock, field, value, ts: write.ts });
     });
   }
 
@@ -306,7 +350,7 @@ export class Doc extends DocCore {
     if (!Number.isSafeInteger(delta)) throw new InvalidDeltaError(delta);
     this.transact(() => {
       const own = this.ownLog();
-      this.transaction!.localOps.push({ kind: 'counterAdd', clock: own.clock, field, delta });
+      this.transaction!.localOps?.push({ kind: 'counterAdd', clock: own.clock, field, delta });
       this.integrateCounter(field, own, delta);
     });
   }
@@ -322,6 +366,38 @@ export class Doc extends DocCore {
     const decoded = decodeUpdate(update);
     this.validate(decoded);
     this.runTransaction(false, origin, () => this.integrateUpdate(decoded));
+  }
+
+  /**
+   * The local changes since the previous call (since creation or load on the first) as one
+   * update, or null when there are none: this replica's ops from the clock of the previous call
+   * (canonical runs: characters deleted since travel without content), the ids it deleted locally
+   * and the fields it declared since. Changes received through `apply` are not included. Cheaper
+   * than merging per-transaction `update`s: nothing is encoded per transaction. Needs
+   * `trackLocalChanges: true` (else throws `LocalChangesNotTrackedError`).
+   */
+  takeLocalChanges(): Uint8Array | null {
+    const deletes = this.localDeletesSinceTake;
+    if (deletes === null) throw new LocalChangesNotTrackedError();
+    const own = this.ownLog();
+    const from = this.takenClock;
+    if (own.clock === from && deletes.length === 0 && this.fieldsSinceTake.size === 0) return null;
+    const ops: Op[] = [];
+    collectLogOps(own, from, own.clock, ops);
+    const fields: FieldRef[] = [...this.fieldsSinceTake];
+    for (const op of ops) {
+      if (op.kind === 'skip') continue;
+      if (!fields.includes(op.field)) fields.push(op.field);
+    }
+    const update = encodeUpdate({
+      fields,
+      replicas: ops.length > 0 ? [{ replica: this.replicaId, ops }] : [],
+      deletes: deletes.length === 1 ? deletes : normalizeRanges(deletes),
+    });
+    this.takenClock = own.clock;
+    this.fieldsSinceTake.clear();
+    this.localDeletesSinceTake = [];
+    return update;
   }
 
   // ---- state ----

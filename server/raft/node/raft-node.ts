@@ -7,7 +7,9 @@
  *      the followers' fsyncs overlap the leader's own (thesis §10.2.1); this is safe because step
  *      1 is synchronous: no acknowledgement is stepped before the leader's own write is durable;
  *   1. persist snapshot + entries + hard state in ONE storage transaction, fsynced when
- *      rd.mustSync (new entries, term or vote; a commit-only change is written without fsync), then
+ *      rd.mustSync (new entries, term or vote). A commit-only change is not written on its own:
+ *      Raft needs no durable commit index (a restarted node relearns it from the leader), so it
+ *      rides along with the next write (entries, term or vote, a snapshot, or the stop), then
  *   2. send the (other) messages: votes, vote replies, acknowledgements, then
  *   3. apply the snapshot and the committed entries to the store, resolve the merges this node
  *      proposed, release reads whose read index is applied, then
@@ -22,7 +24,7 @@
 import { RawNode, canSendBeforePersist, type Ready } from '../core/rawnode';
 import type { StepOutcome } from '../core/roles';
 import type { WritableStorage } from '../core/storage';
-import { DEFAULT_TUNING, NO_NODE, Role, asIndex, type LogIndex, type NodeId, type Random, type SoftState } from '../core/types';
+import { DEFAULT_TUNING, NO_NODE, Role, asIndex, type HardState, type LogIndex, type NodeId, type Random, type SoftState } from '../core/types';
 import type { DocId } from '../../../lib/sync/protocol';
 import { encodeCommand } from '../store/command';
 import { DocumentStore, type ApplyOutcome, type StoredDoc } from '../store/store';
@@ -99,6 +101,8 @@ export class RaftNode {
   private ticker: NodeJS.Timeout | undefined;
   private scheduled = false;
   private stopped = false;
+  /** A hard state newer than the stored one that differs from it only in its commit index. */
+  private unsavedHardState: HardState | undefined;
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: RaftNodeOptions) {
@@ -249,6 +253,7 @@ export class RaftNode {
     if (this.ticker) clearInterval(this.ticker);
     this.failPending(() => new NodeStoppedError());
     await this.transport.close();
+    this.saveCommitIndex();
     this.storage.close();
   }
 
@@ -313,11 +318,18 @@ export class RaftNode {
 
   private persist(rd: Ready): void {
     if (!rd.snapshot && rd.entries.length === 0 && !rd.hardState) return;
+    if (!rd.mustSync && !rd.snapshot && rd.entries.length === 0) {
+      // Only the commit index moved (mustSync is false): keep it for the next write.
+      this.unsavedHardState = rd.hardState;
+      return;
+    }
+    const hardState = rd.hardState ?? this.unsavedHardState;
     this.storage.batch(() => {
       if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
       if (rd.entries.length > 0) this.storage.append(rd.entries);
-      if (rd.hardState) this.storage.setHardState(rd.hardState);
+      if (hardState) this.storage.setHardState(hardState);
     }, rd.mustSync);
+    this.unsavedHardState = undefined;
   }
 
   private applyReady(rd: Ready): void {
@@ -372,11 +384,27 @@ export class RaftNode {
     const snapIndex = this.storage.snapshot().index;
     if (applied - snapIndex < every || applied > this.storage.lastIndex()) return;
     const keep = this.options.keepEntries ?? 1000;
+    const hardState = this.unsavedHardState;
     this.storage.batch(() => {
+      // The stored commit index must cover the snapshot (a restart starts with applied = its index).
+      if (hardState) this.storage.setHardState(hardState);
       this.storage.createSnapshot(applied, this.store.encodeSnapshot());
       const compactTo = asIndex(applied - keep);
       if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
     });
+    this.unsavedHardState = undefined;
+  }
+
+  /** On a stop, writes a commit index not yet stored, so a restart re-applies without waiting. */
+  private saveCommitIndex(): void {
+    const hardState = this.unsavedHardState;
+    this.unsavedHardState = undefined;
+    if (!hardState) return;
+    try {
+      this.storage.batch(() => this.storage.setHardState(hardState), false);
+    } catch {
+      // Stopping anyway (perhaps on this very failure); the commit index is not needed for safety.
+    }
   }
 
   private failMerges(error: () => Error): void {

@@ -122,7 +122,7 @@ export class RaftPersistence implements DocumentPersistence {
 
   async load(docId: DocId): Promise<StoredDocument> {
     const result = await this.client.get(docId, { consistency: 'linearizable' });
-    if (!result.found) return { state: null, stateVector: result.versionVector.length > 0 ? result.versionVector : null };
+    if (!result.found) return { state: null, stateVector: null };
     return { state: result.state, stateVector: result.versionVector };
   }
 

@@ -204,6 +204,66 @@ describe('§5.4.2 committing entries from previous terms (Figure 8)', () => {
   });
 });
 
+describe('leader connection lost (failure detection hint; liveness only)', () => {
+  /** Node 1 leads term 2 (elected with PreVote and CheckQuorum), everything delivered. */
+  function elected(): Cluster {
+    const c = new Cluster({ 1: { entries: [], term: 0, vote: 0 }, 2: { entries: [], term: 0, vote: 0 }, 3: { entries: [], term: 0, vote: 0 } }, {});
+    c.raw(1).campaign();
+    c.processAll();
+    while (c.queue.length > 0) c.deliver(() => true);
+    expect(c.raw(1).status().role).toBe('leader');
+    return c;
+  }
+
+  it('a follower told its leader is gone forgets it and campaigns within electionTick/3 + 1 ticks', () => {
+    const c = elected();
+    const term = c.raw(2).status().term;
+    c.raw(2).reportConnectionLost(asNodeId(1));
+    expect(c.raw(2).status().lead).toBe(0);
+    let ticks = 0;
+    while (c.raw(2).status().role === 'follower') {
+      c.raw(2).tick();
+      ticks++;
+    }
+    expect(ticks).toBeLessThanOrEqual(Math.floor(DEFAULT_TUNING.electionTick / 3) + 1);
+    expect(c.raw(2).status().role).toBe('preCandidate');
+    // Node 3 also lost the leader, so it grants the pre-vote and then the vote: node 2 leads.
+    c.raw(3).reportConnectionLost(asNodeId(1));
+    c.processAll();
+    c.queue = c.queue.filter((m) => m.to !== 1);
+    while (c.queue.length > 0) {
+      c.deliver(() => true);
+      c.queue = c.queue.filter((m) => m.to !== 1);
+    }
+    expect(c.raw(2).status().role).toBe('leader');
+    expect(c.raw(2).status().term).toBe(term + 1);
+  });
+
+  it('a report about a peer that is not the leader changes nothing', () => {
+    const c = elected();
+    const before = c.raw(2).status();
+    c.raw(2).reportConnectionLost(asNodeId(3));
+    c.raw(1).reportConnectionLost(asNodeId(2));
+    expect(c.raw(2).status()).toEqual(before);
+    expect(c.raw(1).status().role).toBe('leader');
+  });
+
+  it('a wrong report cannot disrupt a live leader: the other follower is in its lease and refuses', () => {
+    const c = elected();
+    c.raw(2).reportConnectionLost(asNodeId(1));
+    while (c.raw(2).status().role === 'follower') c.raw(2).tick();
+    c.processAll();
+    while (c.queue.some((m) => m.type === 'preVote' || m.type === 'preVoteResp')) c.deliver((m) => m.type === 'preVote' || m.type === 'preVoteResp');
+    expect(c.raw(2).status().role).toBe('preCandidate');
+    expect(c.raw(1).status().role).toBe('leader');
+    // The leader's next heartbeat brings node 2 back as its follower, at the same term.
+    for (let k = 0; k < DEFAULT_TUNING.heartbeatTick; k++) c.raw(1).tick();
+    c.processAll();
+    c.deliver((m) => m.type === 'heartbeat' && m.to === 2);
+    expect(c.raw(2).status()).toMatchObject({ role: 'follower', lead: 1, term: c.raw(1).status().term });
+  });
+});
+
 describe('config and inputs', () => {
   it('rejects a network message without a term and a message for another node', () => {
     const n = new RawNode(config(1), new MemoryStorage());

@@ -146,6 +146,21 @@ export class Raft {
     this.tickFn(this);
   }
 
+  /**
+   * The connection from `from` closed (its process most likely stopped). On a follower whose
+   * leader is `from`: forget the leader, which gives up the lease (so this node grants pre-votes
+   * at once), and campaign after a short randomized delay (1 to electionTick/3 ticks) instead of a
+   * whole election timeout. Liveness only: a wrong report costs one PreVote round, which the rest
+   * of the group refuses while it still hears from the leader (lease), and a heartbeat from the
+   * leader makes this node its follower again.
+   */
+  leaderConnectionLost(from: NodeId): void {
+    if (this.role !== Role.Follower || this.lead === NO_NODE || from !== this.lead) return;
+    this.lead = NO_NODE;
+    const delay = 1 + this.config.random.nextInt(Math.max(1, Math.floor(this.config.electionTick / 3)));
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - delay);
+  }
+
   /** Starts an election (etcd's MsgHup), or a pre-election with PreVote; `transfer` skips PreVote (§3.10). */
   startElection(transfer: boolean): void {
     if (this.role === Role.Leader) return;

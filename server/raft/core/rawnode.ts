@@ -142,6 +142,14 @@ export class RawNode {
     return this.raft.step({ type: 'transferLeader', from: id, to: id, term: asTerm(0), transferee: to });
   }
 
+  /**
+   * Reports that the network connection from `from` closed: a follower of `from` then gives up
+   * its lease and campaigns soon (see Raft.leaderConnectionLost). Does nothing otherwise.
+   */
+  reportConnectionLost(from: NodeId): void {
+    this.raft.leaderConnectionLost(from);
+  }
+
   /** Delivers a message from the network. Local-only message kinds at term 0 are refused. */
   step(m: Message): StepOutcome {
     if (m.term === 0) return { ok: false, reason: `a network message must carry a term (${m.type})` };

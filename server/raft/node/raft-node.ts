@@ -126,6 +126,9 @@ export class RaftNode {
   /** Starts ticking and receiving. */
   start(): void {
     this.transport.onMessage((m) => this.guard(() => this.raw.step(m)));
+    // A leader whose process stopped closes its connections: campaign soon instead of waiting out
+    // the election timeout (a hint only; the lease keeps a live leader's followers from following).
+    this.transport.onPeerLost((peer) => this.guard(() => this.raw.reportConnectionLost(peer)));
     this.ticker = setInterval(() => this.guard(() => this.raw.tick()), this.options.tickMs ?? 10);
     this.schedule();
   }

@@ -1,13 +1,15 @@
 /**
  * MemoryNetwork: an in-process `Transport` hub for tests. Messages are delivered asynchronously
  * (on a microtask-free `setImmediate`), in order per sender; a node can be cut off with `isolate`.
+ * Closing a node's transport tells every other node that it was lost.
  */
 import type { Message, NodeId } from '../core/types';
-import type { MessageHandler, Transport } from './transport';
+import type { MessageHandler, PeerLostHandler, Transport } from './transport';
 
 export class MemoryNetwork {
   private readonly handlers = new Map<NodeId, MessageHandler>();
   private readonly isolated = new Set<NodeId>();
+  private readonly lostHandlers = new Map<NodeId, PeerLostHandler>();
 
   /** The transport of node `id` on this network. */
   transport(id: NodeId): Transport {
@@ -21,9 +23,15 @@ export class MemoryNetwork {
       onMessage: (handler) => {
         if (!closed) this.handlers.set(id, handler);
       },
+      onPeerLost: (handler) => {
+        if (!closed) this.lostHandlers.set(id, handler);
+      },
       close: async () => {
+        if (closed) return;
         closed = true;
         this.handlers.delete(id);
+        this.lostHandlers.delete(id);
+        for (const [other, handler] of this.lostHandlers) if (other !== id) setImmediate(() => handler(id));
       },
     };
   }

@@ -3,12 +3,13 @@
  * message (`codec.ts`). One outbound connection per peer (reconnected with jittered exponential
  * backoff; messages queued while it is down are bounded and dropped past the bound, which Raft
  * tolerates); inbound connections are only read. A frame over `maxFrameBytes` or one that does not
- * decode closes *that* connection only; a message addressed to another node is dropped.
+ * decode closes *that* connection only; a message addressed to another node is dropped. When an
+ * inbound connection that carried messages from a peer closes, `onPeerLost` hears of that peer.
  */
 import { createServer, Socket, type Server } from 'node:net';
 import type { Message, NodeId } from '../core/types';
 import { decodeMessage, encodeMessage } from './codec';
-import type { MessageHandler, PeerAddress, Transport } from './transport';
+import type { MessageHandler, PeerAddress, PeerLostHandler, Transport } from './transport';
 
 export interface TcpTransportOptions {
   readonly id: NodeId;
@@ -151,6 +152,7 @@ class PeerLink {
 export class TcpTransport implements Transport {
   readonly id: NodeId;
   private handler: MessageHandler = () => {};
+  private lostHandler: PeerLostHandler = () => {};
   private readonly server: Server;
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly inbound = new Set<Socket>();
@@ -218,6 +220,10 @@ export class TcpTransport implements Transport {
     this.handler = handler;
   }
 
+  onPeerLost(handler: PeerLostHandler): void {
+    this.lostHandler = handler;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -234,6 +240,8 @@ export class TcpTransport implements Transport {
     this.inbound.add(socket);
     socket.setNoDelay(true);
     const reader = new FrameReader(this.maxFrameBytes);
+    /** The peer this connection carried messages from (a peer sends over its own connection). */
+    let from: NodeId | undefined;
     socket.on('data', (chunk: Buffer) => {
       let frames: Buffer[];
       try {
@@ -253,10 +261,14 @@ export class TcpTransport implements Transport {
           return;
         }
         if (m.to !== this.id) continue;
+        from = m.from;
         this.handler(m);
       }
     });
     socket.on('error', () => {});
-    socket.on('close', () => this.inbound.delete(socket));
+    socket.on('close', () => {
+      this.inbound.delete(socket);
+      if (from !== undefined && !this.closed) this.lostHandler(from);
+    });
   }
 }

@@ -54,6 +54,22 @@ export function describeTransportContract(name: string, makeGroup: (n: number) =
       }
     });
 
+    it('a peer that sent messages and then closes is reported lost', async () => {
+      const group = await makeGroup(2);
+      try {
+        const t1 = group.transports.get(asNodeId(1))!;
+        const t2 = group.transports.get(asNodeId(2))!;
+        const received = collect(t2, 1);
+        t1.send([heartbeat(1, 2, 'hello')]);
+        await received;
+        const lost = new Promise<NodeId>((resolve) => t2.onPeerLost(resolve));
+        await t1.close();
+        expect(await lost).toBe(1);
+      } finally {
+        await group.close();
+      }
+    });
+
     it('a message to an unknown or closed peer is dropped without an error', async () => {
       const group = await makeGroup(2);
       try {

@@ -8,6 +8,8 @@
 import type { Message, NodeId } from '../core/types';
 
 export type MessageHandler = (message: Message) => void;
+/** Told that the connection from `peer` closed. */
+export type PeerLostHandler = (peer: NodeId) => void;
 
 export interface Transport {
   /** This node. */
@@ -16,6 +18,12 @@ export interface Transport {
   send(messages: readonly Message[]): void;
   /** Sets the handler of received messages (addressed to `id`). */
   onMessage(handler: MessageHandler): void;
+  /**
+   * Sets the handler told when a peer that sent us messages closes its connection (its process
+   * most likely stopped). A hint for faster failure detection only: best effort, it may be late,
+   * missing, or wrong (a connection can drop while the peer lives).
+   */
+  onPeerLost(handler: PeerLostHandler): void;
   /** Stops sending and receiving; idempotent. */
   close(): Promise<void>;
 }

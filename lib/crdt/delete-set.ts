@@ -106,3 +106,39 @@ export function normalizeRanges(ranges: readonly IdRange[]): IdRange[] {
   for (const range of ranges) set.add(range.replica, range.clock, range.length);
   return set.ranges();
 }
+
+/** The parts of canonical ranges `from` not covered by canonical ranges `minus` (both sorted by replica, then clock). */
+export function subtractRanges(from: readonly IdRange[], minus: readonly IdRange[]): IdRange[] {
+  const out: IdRange[] = [];
+  let j = 0;
+  for (const range of from) {
+    let clock = range.clock;
+    const end = range.clock + range.length;
+    while (j < minus.length && (minus[j]!.replica < range.replica || (minus[j]!.replica === range.replica && minus[j]!.clock + minus[j]!.length <= clock))) j++;
+    for (let k = j; k < minus.length && minus[k]!.replica === range.replica && minus[k]!.clock < end; k++) {
+      const m = minus[k]!;
+      if (m.clock > clock) out.push({ replica: range.replica, clock, length: m.clock - clock });
+      clock = Math.max(clock, m.clock + m.length);
+    }
+    if (clock < end) out.push({ replica: range.replica, clock, length: end - clock });
+  }
+  return out;
+}
+
+/** The union of two lists of ranges, each sorted by replica then clock (overlaps allowed), in canonical form. */
+export function unionRanges(a: readonly IdRange[], b: readonly IdRange[]): IdRange[] {
+  const out: IdRange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    const next = y === undefined || (x !== undefined && (x.replica < y.replica || (x.replica === y.replica && x.clock <= y.clock))) ? a[i++]! : b[j++]!;
+    const last = out[out.length - 1];
+    if (last !== undefined && last.replica === next.replica && next.clock <= last.clock + last.length) {
+      const end = Math.max(last.clock + last.length, next.clock + next.length);
+      out[out.length - 1] = { replica: last.replica, clock: last.clock, length: end - last.clock };
+    } else out.push({ replica: next.replica, clock: next.clock, length: next.length });
+  }
+  return out;
+}

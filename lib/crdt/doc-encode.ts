@@ -79,3 +79,10 @@ export function trimFront(op: Op, clock: number): Op {
   }
   return op;
 }
+
+/** Appends the non-text operations of `log` (skips, set adds, LWW writes, counter adds) to `out`, in clock order. */
+export function collectNonTextOps(log: ReplicaLog, out: Op[]): void {
+  for (const entry of log.entries) {
+    if (entry.kind !== 'text') collectLogOps(log, entry.clock, entry.clock + entry.length, out);
+  }
+}

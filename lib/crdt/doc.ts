@@ -12,10 +12,13 @@ import type { VersionVector } from '../clock/version-vector';
 import { InvalidDeltaError } from './counter';
 import { normalizeRanges } from './delete-set';
 import { DocCore, type Transaction } from './doc-core';
-import { collectLogOps, appendOp, trimFront } from './doc-encode';
+import { collectLogOps, collectNonTextOps, appendOp, trimFront } from './doc-encode';
+import { maybeLoadInBulk } from './doc-load';
+import { documentSpans, type DocumentSpan } from './rga/bulk';
+import { STATE_VERSION, decodeState, encodeState, stateAsUpdate } from './state-codec';
 import { FieldTypeError, type ChangeEvent, type ChangeListener, type FieldChange, type TextListener, type UpdateListener } from './doc-events';
 import { LwwMapField, LwwRegisterField, OrSetField, PnCounterField, TextField, type FieldHost } from './doc-fields';
-import type { FieldState, FieldStateOf, StoredAdd, StoredWrite } from './doc-log';
+import type { FieldState, FieldStateOf, ReplicaLog, StoredAdd, StoredWrite } from './doc-log';
 import { Rga } from './rga/rga';
 import type { Sequence } from './rga/types';
 import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps } from './update-codec';
@@ -96,6 +99,22 @@ export class Doc extends DocCore {
    */
   static load(bytes: Uint8Array, options: DocOptions = {}): Doc {
     const doc = new Doc(options);
+    if (bytes[0] === STATE_VERSION) {
+      // A full state: build the sequences and logs in bulk when possible, else integrate it as an update.
+      const state = decodeState(bytes);
+      doc.runTransaction(false, undefined, () => {
+        const target = {
+          declareField: (ref: FieldRef) => doc.declareField(ref, false),
+          deleteSet: doc.deleteSet,
+          logOf: (replica: ReplicaId) => doc.logOf(replica),
+          integrateOne: (log: ReplicaLog, op: Op) => doc.integrateOne(log, op),
+          enqueue: (replica: ReplicaId, ops: readonly Op[]) => doc.enqueue(replica, ops),
+          drainPending: () => doc.drainPending(),
+        };
+        if (!maybeLoadInBulk(target, state)) doc.integrateUpdate(stateAsUpdate(state));
+      });
+      return doc;
+    }
     const decoded = decodeUpdate(bytes);
     doc.validate(decoded, false);
     doc.runTransaction(false, undefined, () => doc.integrateUpdate(decoded));
@@ -276,7 +295,7 @@ export class Doc extends DocCore {
       const own = this.ownLog();
       const clock = own.clock;
       const run = field.sequence.insertLocal(index, text, this.replicaId, clock);
-      own.append({ kind: 'text', clock, length: text.length, field });
+      own.appendText(field, text.length);
       const tx = this.transaction!;
       if (tx.localOps !== null) appendLocalInsert(tx.localOps, { kind: 'insert', clock, field, run });
       if (tx.records !== null) this.recordText(field, [{ index, insert: text }]);
@@ -434,7 +453,22 @@ export class Doc extends DocCore {
 
   /** The whole document as one update (canonical: equal states give equal bytes). */
   encode(): Uint8Array {
-    return this.diff(new Map());
+    const texts = new Map<string, DocumentSpan[]>();
+    for (const field of this.fields.values()) {
+      if (field.kind !== 'text') continue;
+      const spans = documentSpans(field.sequence);
+      if (spans === null) return this.diff(new Map()); // a sequence without document-order access
+      texts.set(field.name, spans);
+    }
+    const rest: ReplicaOps[] = [];
+    for (const replica of [...new Set<ReplicaId>([...this.logs.keys(), ...this.pending.keys()])].sort((a, b) => a - b)) {
+      const ops: Op[] = [];
+      const log = this.logs.get(replica);
+      if (log !== undefined) collectNonTextOps(log, ops);
+      for (const op of this.pending.get(replica) ?? []) appendOp(ops, op);
+      if (ops.length > 0) rest.push({ replica, ops });
+    }
+    return encodeState({ fields: [...this.fields.values()], texts, rest, deletes: this.deleteSet.ranges() });
   }
 
   /** Operations held for missing dependencies. */

@@ -17,6 +17,7 @@ import { readJson, writeJson, type JsonValue } from '../codec/json';
 import type { HlcTimestamp } from '../clock/hlc';
 import type { ReplicaId } from '../clock/replica';
 import type { IdRange, InsertRun, ItemId } from './rga/types';
+import { STATE_VERSION, decodeStateAsUpdate } from './state-codec';
 
 export const UPDATE_VERSION = 1;
 
@@ -63,13 +64,21 @@ export interface Update {
   readonly deletes: readonly IdRange[];
 }
 
-const MAX_CLOCK = Number.MAX_SAFE_INTEGER;
+export const MAX_CLOCK = Number.MAX_SAFE_INTEGER;
 
 /** Encodes an update. `fields` must contain every field the ops reference. */
 export function encodeUpdate(update: Update): Uint8Array {
   const encoder = new Encoder(64);
   encoder.writeByte(UPDATE_VERSION);
-  const fields = [...update.fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const fieldIndex = writeFieldTable(encoder, update.fields);
+  writeReplicaOps(encoder, update.replicas, fieldIndex);
+  writeRanges(encoder, update.deletes);
+  return encoder.toBytes();
+}
+
+/** Writes the field table (sorted by name); returns name -> index for `writeReplicaOps`. */
+export function writeFieldTable(encoder: Encoder, unsorted: readonly FieldRef[]): Map<string, number> {
+  const fields = [...unsorted].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const fieldIndex = new Map<string, number>();
   encoder.writeVarUint(fields.length);
   fields.forEach((field, i) => {
@@ -77,7 +86,12 @@ export function encodeUpdate(update: Update): Uint8Array {
     encoder.writeCodeUnits(field.name);
     encoder.writeByte(FIELD_KINDS.indexOf(field.kind));
   });
-  const replicas = update.replicas.filter((r) => r.ops.length > 0);
+  return fieldIndex;
+}
+
+/** Writes per replica (sorted by id, empty ones dropped) its clock-ordered ops. */
+export function writeReplicaOps(encoder: Encoder, all: readonly ReplicaOps[], fieldIndex: Map<string, number>): void {
+  const replicas = all.filter((r) => r.ops.length > 0);
   encoder.writeVarUint(replicas.length);
   for (const { replica, ops } of replicas) {
     encoder.writeVarUint(replica);
@@ -94,8 +108,6 @@ export function encodeUpdate(update: Update): Uint8Array {
       previous = op;
     }
   }
-  writeRanges(encoder, update.deletes);
-  return encoder.toBytes();
 }
 
 /** The origin right of `previous` when it is an insert (a run split by deletions repeats it). */
@@ -182,11 +194,21 @@ export function writeRanges(encoder: Encoder, ranges: readonly IdRange[]): void 
   }
 }
 
-/** Decodes and validates an update; throws `DecodeError` on anything malformed. */
+/** Decodes and validates an update (or a full state, see state-codec.ts); throws `DecodeError` on anything malformed. */
 export function decodeUpdate(bytes: Uint8Array): Update {
+  if (bytes[0] === STATE_VERSION) return decodeStateAsUpdate(bytes);
   const decoder = new Decoder(bytes);
   const version = decoder.readByte();
   if (version !== UPDATE_VERSION) throw new DecodeError(`unknown update version ${version}`, 0);
+  const fields = readFieldTable(decoder);
+  const replicas = readReplicaOps(decoder, fields);
+  const deletes = readRanges(decoder);
+  decoder.expectEnd();
+  return { fields, replicas, deletes };
+}
+
+/** Reads a field table written by `writeFieldTable`. */
+export function readFieldTable(decoder: Decoder): FieldRef[] {
   const fieldCount = decoder.readVarUintIn(0, decoder.remaining, 'field count');
   const fields: FieldRef[] = [];
   const names = new Set<string>();
@@ -199,6 +221,11 @@ export function decodeUpdate(bytes: Uint8Array): Update {
     names.add(name);
     fields.push({ name, kind });
   }
+  return fields;
+}
+
+/** Reads the per-replica ops written by `writeReplicaOps`, validating every op. */
+export function readReplicaOps(decoder: Decoder, fields: readonly FieldRef[]): ReplicaOps[] {
   const replicaCount = decoder.readVarUintIn(0, decoder.remaining, 'replica count');
   const replicas: ReplicaOps[] = [];
   let previousReplica = -1;
@@ -228,9 +255,7 @@ export function decodeUpdate(bytes: Uint8Array): Update {
     }
     replicas.push({ replica, ops });
   }
-  const deletes = readRanges(decoder);
-  decoder.expectEnd();
-  return { fields, replicas, deletes };
+  return replicas;
 }
 
 function readField(decoder: Decoder, fields: readonly FieldRef[], opKind: keyof typeof OP_FIELD_KIND): FieldRef {

@@ -1,0 +1,98 @@
+/**
+ * Whole-sequence access for the full-state codec (lib/crdt/state-codec.ts): the spans of a
+ * sequence in document order (tombstones included, maximally merged, so equal states give equal
+ * lists), and building a fresh `Rga` straight from such a list without any integration search.
+ *
+ * It reads `Rga`'s and `ReferenceRga`'s private structures by element access (`rga['tree']`):
+ * this file is their bulk-access companion and changes with them.
+ */
+import { Rga } from './rga';
+import { ReferenceRga } from './reference';
+import { NONE, Span } from './span';
+import type { Sequence } from './types';
+
+/**
+ * One maximal run in document order: consecutive clocks of one replica, one origin pair (of its
+ * first character; later characters have origin left = the previous one), all visible or all
+ * deleted (`content === null`). `leftReplica`/`rightReplica` are `NONE` for the document ends.
+ */
+export interface DocumentSpan {
+  readonly replica: number;
+  readonly clock: number;
+  length: number;
+  readonly leftReplica: number;
+  readonly leftClock: number;
+  readonly rightReplica: number;
+  readonly rightClock: number;
+  content: string | null;
+}
+
+/** True when `next` continues `head`: same replica, next clock, origin left = head's last, same origin right and deletedness. */
+function continues(head: DocumentSpan, next: DocumentSpan): boolean {
+  return (
+    head.replica === next.replica &&
+    head.clock + head.length === next.clock &&
+    next.leftReplica === next.replica &&
+    next.leftClock === next.clock - 1 &&
+    head.rightReplica === next.rightReplica &&
+    (next.rightReplica === NONE || head.rightClock === next.rightClock) &&
+    (head.content === null) === (next.content === null)
+  );
+}
+
+function pushSpan(out: DocumentSpan[], span: DocumentSpan): void {
+  const last = out[out.length - 1];
+  if (last !== undefined && continues(last, span)) {
+    last.length += span.length;
+    if (last.content !== null) last.content += span.content as string;
+    return;
+  }
+  out.push(span);
+}
+
+/** The spans of `sequence` in document order, maximally merged; null for a `Sequence` this file does not know. */
+export function documentSpans(sequence: Sequence): DocumentSpan[] | null {
+  const out: DocumentSpan[] = [];
+  if (sequence instanceof Rga) {
+    sequence['tree'].forEach((s) => pushSpan(out, { replica: s.replica, clock: s.clock, length: s.length, leftReplica: s.leftReplica, leftClock: s.leftClock, rightReplica: s.rightReplica, rightClock: s.rightClock, content: s.content }));
+    return out;
+  }
+  if (sequence instanceof ReferenceRga) {
+    for (const c of sequence['chars']) {
+      pushSpan(out, {
+        replica: c.id.replica,
+        clock: c.id.clock,
+        length: 1,
+        leftReplica: c.originLeft?.replica ?? NONE,
+        leftClock: c.originLeft?.clock ?? 0,
+        rightReplica: c.originRight?.replica ?? NONE,
+        rightClock: c.originRight?.clock ?? 0,
+        content: c.deleted ? null : c.char,
+      });
+    }
+    return out;
+  }
+  return null;
+}
+
+/** True when `sequence` is an `Rga` holding nothing, so `buildRga` may fill it. */
+export function canBuildRga(sequence: Sequence): sequence is Rga {
+  return sequence instanceof Rga && sequence['tree'].first() === null;
+}
+
+/**
+ * Fills an empty `Rga` with `spans`, given in document order, with `bySpanClock` the same spans
+ * per replica sorted by clock (the id index is filled in that order, its append-only fast path).
+ * Requires what the state decoder checked: ids unique, origins pointing at characters placed
+ * before (left) and after (right) each span.
+ */
+export function buildRga(rga: Rga, spans: readonly Span[], bySpanClock: readonly (readonly Span[])[]): void {
+  const tree = rga['tree'];
+  const ids = rga['ids'];
+  let previous: Span | null = null;
+  for (const span of spans) {
+    tree.insertAfter(previous, span);
+    previous = span;
+  }
+  for (const group of bySpanClock) for (const span of group) ids.insert(span);
+}

@@ -1,0 +1,461 @@
+/**
+ * The full-state format (version 2): what `Doc.encode()` writes. Text fields are stored as their
+ * spans in document order, with origins, clocks and replicas mostly implied by the neighbours, and
+ * the visible text as one string; everything else (other fields' ops, pending ops, deletes that no
+ * text span implies) as in an update. `decodeUpdate` accepts it like any update
+ * (`decodeStateAsUpdate`); `Doc.load` builds the sequences from it in bulk (`decodeState`).
+ * Layout and the meaning of each flag: lib/crdt/README.md, "Full-state format".
+ */
+import { Decoder } from '../codec/decoder';
+import { Encoder } from '../codec/encoder';
+import { DecodeError } from '../codec/errors';
+import { normalizeRanges, subtractRanges, unionRanges } from './delete-set';
+import type { DocumentSpan } from './rga/bulk';
+import { NONE, Span } from './rga/span';
+import type { IdRange, ItemId } from './rga/types';
+import { MAX_CLOCK, opLength, readFieldTable, readRanges, readReplicaOps, writeFieldTable, writeRanges, writeReplicaOps, type FieldRef, type Op, type ReplicaOps, type Update } from './update-codec';
+
+export const STATE_VERSION = 2;
+
+/** Lengths up to this are packed into a span's header; longer ones follow it. */
+const PACKED_LENGTH_LIMIT = 2 ** 44;
+
+// Span header flags (non-continuation spans).
+const DELETED = 1;
+const LEFT_SHIFT = 1; // 2 bits
+const RIGHT_SHIFT = 3; // 2 bits
+const CLOCK_EXPLICIT = 32;
+const REPLICA_EXPLICIT = 64;
+const LEFT_PREVIOUS = 0;
+const LEFT_UNUSED = 1;
+const LEFT_NONE = 2;
+const LEFT_EXPLICIT = 3;
+const RIGHT_NONE = 0;
+const RIGHT_NEXT = 1;
+const RIGHT_PREDICTED = 2;
+const RIGHT_EXPLICIT = 3;
+
+/** What `encodeState` needs from a document. */
+export interface StateInput {
+  readonly fields: readonly FieldRef[];
+  /** Every text field with its spans in document order (`documentSpans`). */
+  readonly texts: ReadonlyMap<string, readonly DocumentSpan[]>;
+  /** Per replica, sorted by id: its non-text ops and its pending ops (text ones included), in clock order. */
+  readonly rest: readonly ReplicaOps[];
+  /** The whole delete set, canonical. */
+  readonly deletes: readonly IdRange[];
+}
+
+/** A decoded full state. Invariant: ids unique across spans and `rest`; origins point at characters on the right side. */
+export interface DecodedState {
+  readonly fields: readonly FieldRef[];
+  /** Per text field (by name): its spans in document order, ready for `buildRga`. */
+  readonly texts: ReadonlyMap<string, Span[]>;
+  /** Per replica: clock-sorted text spans (with their field) and `rest` ops, non-overlapping. */
+  readonly timeline: ReadonlyMap<number, TimelineItem[]>;
+  readonly rest: readonly ReplicaOps[];
+  /** The whole delete set (residual and deleted spans), canonical. */
+  readonly deletes: IdRange[];
+  /** Deletes not implied by deleted spans. */
+  readonly residualDeletes: readonly IdRange[];
+}
+
+/** One clock range of a replica: a text span or another op. */
+export type TimelineItem = { readonly clock: number; readonly end: number; readonly field: FieldRef; readonly span: Span } | { readonly clock: number; readonly end: number; readonly op: Op };
+
+function key(replica: number, clock: number): string {
+  return `${replica}:${clock}`;
+}
+
+/** Index of the nearest span after each span that is of another replica or has a smaller clock (the predicted origin right); -1 when none. */
+function predictions(spans: readonly { replica: number; clock: number }[], step: 1 | -1): Int32Array {
+  const n = spans.length;
+  const out = new Int32Array(n);
+  const stack: number[] = [];
+  for (let t = 0; t < n; t++) {
+    const i = step === 1 ? n - 1 - t : t;
+    const s = spans[i]!;
+    while (stack.length > 0) {
+      const j = stack[stack.length - 1]!;
+      if (spans[j]!.replica === s.replica && spans[j]!.clock >= s.clock) stack.pop();
+      else break;
+    }
+    out[i] = stack.length > 0 ? stack[stack.length - 1]! : -1;
+    stack.push(i);
+  }
+  return out;
+}
+
+/** Encodes a full state (canonical: the inputs are). */
+export function encodeState(input: StateInput): Uint8Array {
+  const encoder = new Encoder(1024);
+  encoder.writeByte(STATE_VERSION);
+  const fieldIndex = writeFieldTable(encoder, input.fields);
+  const textNames = [...input.texts.keys()].sort((a, b) => fieldIndex.get(a)! - fieldIndex.get(b)!);
+  const replicaSet = new Set<number>();
+  for (const spans of input.texts.values()) for (const s of spans) replicaSet.add(s.replica);
+  const replicas = [...replicaSet].sort((a, b) => a - b);
+  const replicaIndex = new Map<number, number>();
+  encoder.writeVarUint(replicas.length);
+  replicas.forEach((replica, i) => {
+    encoder.writeVarUint(i === 0 ? replica : replica - replicas[i - 1]!);
+    replicaIndex.set(replica, i);
+  });
+  const deletedSpans: IdRange[] = [];
+  for (const name of textNames) {
+    const spans = input.texts.get(name)!;
+    encoder.writeVarUint(fieldIndex.get(name)!);
+    encoder.writeVarUint(spans.length);
+    writeSpans(encoder, spans, replicaIndex, replicas);
+    let text = '';
+    const parts: string[] = [];
+    for (const s of spans) {
+      if (s.content !== null) parts.push(s.content);
+      else deletedSpans.push({ replica: s.replica, clock: s.clock, length: s.length });
+    }
+    text = parts.join('');
+    encoder.writeCodeUnits(text);
+  }
+  writeReplicaOps(encoder, input.rest, fieldIndex);
+  writeRanges(encoder, subtractRanges(input.deletes, normalizeRanges(deletedSpans)));
+  return encoder.toBytes();
+}
+
+function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaIndex: Map<number, number>, replicas: readonly number[]): void {
+  const n = spans.length;
+  const starts = new Map<string, number>();
+  const ends = new Map<string, number>();
+  spans.forEach((s, i) => {
+    starts.set(key(s.replica, s.clock), i);
+    ends.set(key(s.replica, s.clock + s.length - 1), i);
+  });
+  const predictedRight = predictions(spans, 1);
+  let previous: DocumentSpan | null = null;
+  for (let i = 0; i < n; i++) {
+    const s = spans[i]!;
+    if (
+      previous !== null &&
+      s.replica === previous.replica &&
+      s.clock === previous.clock + previous.length &&
+      s.leftReplica === s.replica &&
+      s.leftClock === s.clock - 1 &&
+      s.rightReplica === previous.rightReplica &&
+      s.rightClock === previous.rightClock &&
+      (s.content === null) !== (previous.content === null)
+    ) {
+      encoder.writeVarUint(s.length * 2 + 1);
+      previous = s;
+      continue;
+    }
+    let flags = s.content === null ? DELETED : 0;
+    // Origin left: the end of the previous span, of the predicted one, none, or explicit.
+    let leftKind = LEFT_EXPLICIT;
+    let leftIndex = -1;
+    if (s.leftReplica === NONE) leftKind = LEFT_NONE;
+    else {
+      leftIndex = ends.get(key(s.leftReplica, s.leftClock)) ?? -1;
+      if (leftIndex === i - 1 && leftIndex >= 0) leftKind = LEFT_PREVIOUS;
+    }
+    let rightKind = RIGHT_EXPLICIT;
+    let rightIndex = -1;
+    if (s.rightReplica === NONE) rightKind = RIGHT_NONE;
+    else {
+      rightIndex = starts.get(key(s.rightReplica, s.rightClock)) ?? -1;
+      if (rightIndex === i + 1) rightKind = RIGHT_NEXT;
+      else if (rightIndex >= 0 && rightIndex === predictedRight[i]) rightKind = RIGHT_PREDICTED;
+    }
+    // An origin left given as an id is relative to the span's clock, so the clock cannot be relative to it.
+    const base = s.leftReplica === s.replica && !(leftKind === LEFT_EXPLICIT && leftIndex < 0) ? s.leftClock + 1 : 0;
+    const replicaImplied = s.replica === (previous === null ? replicas[0] : previous.replica);
+    flags |= (leftKind << LEFT_SHIFT) | (rightKind << RIGHT_SHIFT) | (s.clock !== base ? CLOCK_EXPLICIT : 0) | (replicaImplied ? 0 : REPLICA_EXPLICIT);
+    if (s.length < PACKED_LENGTH_LIMIT) encoder.writeVarUint((s.length * 128 + flags) * 2);
+    else {
+      encoder.writeVarUint(flags * 2);
+      encoder.writeVarUint(s.length);
+    }
+    if (!replicaImplied) encoder.writeVarUint(replicaIndex.get(s.replica)!);
+    if (s.clock !== base) encoder.writeVarInt(s.clock - base);
+    if (leftKind === LEFT_EXPLICIT) writeOriginRef(encoder, leftIndex >= 0 ? i - leftIndex : -1, s.leftReplica, s.leftClock, s.clock, replicaIndex);
+    if (rightKind === RIGHT_EXPLICIT) writeOriginRef(encoder, rightIndex >= 0 ? rightIndex - i : -1, s.rightReplica, s.rightClock, s.clock, replicaIndex);
+    previous = s;
+  }
+}
+
+/** An explicit origin: a span distance (even code) or a replica index and clock relative to the span's (odd code). */
+function writeOriginRef(encoder: Encoder, distance: number, replica: number, clock: number, spanClock: number, replicaIndex: Map<number, number>): void {
+  if (distance > 0) return encoder.writeVarUint(distance * 2);
+  encoder.writeVarUint(replicaIndex.get(replica)! * 2 + 1);
+  encoder.writeVarInt(clock - spanClock);
+}
+
+/** Decodes and validates a full state; throws `DecodeError` on anything malformed. */
+export function decodeState(bytes: Uint8Array): DecodedState {
+  const decoder = new Decoder(bytes);
+  const version = decoder.readByte();
+  if (version !== STATE_VERSION) throw new DecodeError(`unknown state version ${version}`, 0);
+  const fields = readFieldTable(decoder);
+  const replicaCount = decoder.readVarUintIn(0, decoder.remaining, 'replica count');
+  const replicas: number[] = [];
+  for (let i = 0; i < replicaCount; i++) {
+    const replica = (i === 0 ? 0 : replicas[i - 1]! + 1) + decoder.readVarUintIn(i === 0 ? 0 : 1, 0xffff_ffff, 'replica id') - (i === 0 ? 0 : 1);
+    if (replica > 0xffff_ffff) throw new DecodeError('replica id out of range', decoder.offset);
+    replicas.push(replica);
+  }
+  const texts = new Map<string, Span[]>();
+  const timeline = new Map<number, TimelineItem[]>();
+  const deletedSpans: IdRange[] = [];
+  let previousField = -1;
+  const textFieldCount = fields.filter((f) => f.kind === 'text').length;
+  for (let t = 0; t < textFieldCount; t++) {
+    const offset = decoder.offset;
+    const index = decoder.readVarUintIn(previousField + 1, fields.length - 1, 'text field');
+    const field = fields[index]!;
+    if (field.kind !== 'text') throw new DecodeError(`spans for ${field.kind} field`, offset);
+    previousField = index;
+    const spans = readSpans(decoder, replicas);
+    texts.set(field.name, spans);
+    for (const span of spans) {
+      let items = timeline.get(span.replica);
+      if (items === undefined) timeline.set(span.replica, (items = []));
+      items.push({ clock: span.clock, end: span.clock + span.length, field, span });
+    }
+  }
+  const rest = readReplicaOps(decoder, fields);
+  const residualDeletes = readRanges(decoder);
+  decoder.expectEnd();
+  for (const { replica, ops } of rest) {
+    let items = timeline.get(replica);
+    if (items === undefined) timeline.set(replica, (items = []));
+    for (const op of ops) items.push({ clock: op.clock, end: op.clock + opLength(op), op });
+  }
+  const sorted = new Map<number, TimelineItem[]>();
+  for (const replica of [...timeline.keys()].sort((a, b) => a - b)) {
+    const items = timeline.get(replica)!;
+    items.sort((a, b) => a.clock - b.clock);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (i > 0 && item.clock < items[i - 1]!.end) throw new DecodeError(`replica ${replica} holds clock ${item.clock} twice`, -1);
+      if ('span' in item && item.span.content === null) deletedSpans.push({ replica, clock: item.clock, length: item.end - item.clock });
+    }
+    sorted.set(replica, items);
+  }
+  return { fields, texts, timeline: sorted, rest, residualDeletes, deletes: unionRanges(residualDeletes, deletedSpans) };
+}
+
+function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
+  const n = decoder.readVarUintIn(0, decoder.remaining, 'span count');
+  const spans: Span[] = new Array(n);
+  // Origins resolved after every span is read: right ones may point forward. Codes: kind, then a value.
+  const rightKinds = new Uint8Array(n);
+  const rightValues: (number | ItemId)[] = new Array(n);
+  const leftAbsolute: (ItemId | null)[] = new Array(n).fill(null);
+  let visible = 0;
+  let previous: Span | null = null;
+  for (let i = 0; i < n; i++) {
+    const offset = decoder.offset;
+    const header = decoder.readVarUint();
+    let span: Span;
+    if (header % 2 === 1) {
+      if (previous === null) throw new DecodeError('first span continues nothing', offset);
+      const length = (header - 1) / 2;
+      if (length < 1) throw new DecodeError('empty span', offset);
+      const end = previous.clock + previous.length - 1;
+      if (!Number.isSafeInteger(end + 1 + length) || end + 1 + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
+      span = new Span(previous.replica, end + 1, length, previous.replica, end, previous.rightReplica, previous.rightClock, previous.content === null ? '' : null);
+      rightKinds[i] = 255;
+    } else {
+      const value = header / 2;
+      const flags = value % 128;
+      let length = Math.floor(value / 128);
+      if (length === 0) length = decoder.readVarUintIn(PACKED_LENGTH_LIMIT, MAX_CLOCK, 'span length');
+      const replica = (flags & REPLICA_EXPLICIT) !== 0 ? replicas[decoder.readVarUintIn(0, replicas.length - 1, 'replica index')] : previous === null ? replicas[0] : previous.replica;
+      if (replica === undefined) throw new DecodeError('span without a replica', offset);
+      const leftKind = (flags >> LEFT_SHIFT) & 3;
+      const rightKind = (flags >> RIGHT_SHIFT) & 3;
+      // The clock needs origin left's replica and clock, so resolve origin left first (it only looks back).
+      let leftReplica = NONE;
+      let leftClock = 0;
+      const clockDelta = (flags & CLOCK_EXPLICIT) !== 0 ? decoder.readVarInt() : 0;
+      if ((flags & CLOCK_EXPLICIT) !== 0 && clockDelta === 0) throw new DecodeError('explicit clock delta of 0', offset);
+      if (leftKind === LEFT_UNUSED) throw new DecodeError('unknown origin left kind', offset);
+      if (leftKind === LEFT_PREVIOUS) {
+        const origin = spans[i - 1];
+        if (origin === undefined) throw new DecodeError('origin left before the document start', offset);
+        leftReplica = origin.replica;
+        leftClock = origin.clock + origin.length - 1;
+      } else if (leftKind === LEFT_EXPLICIT) {
+        const ref = readOriginRef(decoder, replicas, offset);
+        if (typeof ref === 'number') {
+          const origin = spans[i - ref];
+          if (ref > i || origin === undefined) throw new DecodeError('origin left before the document start', offset);
+          leftReplica = origin.replica;
+          leftClock = origin.clock + origin.length - 1;
+        } else {
+          leftReplica = ref.replica;
+          leftClock = ref.clock; // relative to the span clock, fixed below
+          leftAbsolute[i] = ref;
+        }
+      }
+      const base = leftAbsolute[i] === null && leftReplica === replica ? leftClock + 1 : 0;
+      let clock: number;
+      if (leftAbsolute[i] !== null) {
+        // An absolute origin left is relative to the span's clock, which then cannot depend on it.
+        clock = clockDelta;
+        leftClock += clock;
+      } else clock = base + clockDelta;
+      if (clock < 0 || leftClock < 0 || !Number.isSafeInteger(clock + length) || clock + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
+      if (leftReplica === replica && leftClock >= clock) throw new DecodeError('origin left is not before the span', offset);
+      span = new Span(replica, clock, length, leftReplica, leftClock, NONE, 0, (flags & DELETED) !== 0 ? null : '');
+      rightKinds[i] = rightKind;
+      if (rightKind === RIGHT_EXPLICIT) {
+        const ref = readOriginRef(decoder, replicas, offset);
+        rightValues[i] = typeof ref === 'number' ? ref : { replica: ref.replica, clock: ref.clock + clock };
+      }
+    }
+    if (span.content !== null) visible += span.length;
+    spans[i] = span;
+    previous = span;
+  }
+  const text = decoder.readCodeUnits();
+  if (text.length !== visible) throw new DecodeError(`text has ${text.length} units, spans ${visible}`, decoder.offset);
+  resolveRightOrigins(spans, rightKinds, rightValues);
+  validateAbsoluteOrigins(spans, leftAbsolute, rightValues);
+  let at = 0;
+  for (const span of spans) {
+    if (span.content === null) continue;
+    span.content = text.slice(at, at + span.length);
+    at += span.length;
+  }
+  return spans;
+}
+
+function readOriginRef(decoder: Decoder, replicas: readonly number[], offset: number): number | ItemId {
+  const code = decoder.readVarUint();
+  if (code % 2 === 0) {
+    if (code === 0) throw new DecodeError('origin at distance 0', offset);
+    return code / 2;
+  }
+  const replica = replicas[(code - 1) / 2];
+  if (replica === undefined) throw new DecodeError('origin replica out of range', offset);
+  return { replica, clock: decoder.readVarInt() };
+}
+
+function resolveRightOrigins(spans: Span[], kinds: Uint8Array, values: (number | ItemId)[]): void {
+  const n = spans.length;
+  const predicted = predictions(spans, 1);
+  for (let i = n - 1; i >= 0; i--) {
+    const s = spans[i]!;
+    let target = -1;
+    switch (kinds[i]) {
+      case 255: {
+        s.rightReplica = spans[i - 1]!.rightReplica;
+        s.rightClock = spans[i - 1]!.rightClock;
+        continue;
+      }
+      case RIGHT_NONE:
+        continue;
+      case RIGHT_NEXT:
+        target = i + 1;
+        break;
+      case RIGHT_PREDICTED:
+        target = predicted[i]!;
+        break;
+      case RIGHT_EXPLICIT: {
+        const value = values[i]!;
+        if (typeof value !== 'number') {
+          s.rightReplica = value.replica;
+          s.rightClock = value.clock;
+          continue;
+        }
+        target = i + value;
+      }
+    }
+    const origin = spans[target];
+    if (target < 0 || origin === undefined) throw new DecodeError('origin right past the document end', -1);
+    s.rightReplica = origin.replica;
+    s.rightClock = origin.clock;
+  }
+  // Continuation spans copy the origin right of the span before: resolve them front to back.
+  for (let i = 0; i < n; i++) {
+    if (kinds[i] === 255) {
+      spans[i]!.rightReplica = spans[i - 1]!.rightReplica;
+      spans[i]!.rightClock = spans[i - 1]!.rightClock;
+    }
+    const s = spans[i]!;
+    if (s.rightReplica === s.replica && s.rightClock >= s.clock) throw new DecodeError('origin right is not before the span', -1);
+    if (s.rightReplica !== NONE && s.rightReplica === s.leftReplica && s.rightClock === s.leftClock) throw new DecodeError('span has the same left and right origin', -1);
+  }
+}
+
+/** Origins given as ids must name a character left (resp. right) of their span. */
+function validateAbsoluteOrigins(spans: readonly Span[], left: readonly (ItemId | null)[], right: readonly (number | ItemId)[]): void {
+  let index: Map<number, Span[]> | null = null;
+  const position = (id: ItemId): number => {
+    if (index === null) {
+      index = new Map();
+      spans.forEach((s) => {
+        let list = index!.get(s.replica);
+        if (list === undefined) index!.set(s.replica, (list = []));
+        list.push(s);
+      });
+      for (const list of index.values()) list.sort((a, b) => a.clock - b.clock);
+    }
+    const list = index.get(id.replica) ?? [];
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = list[mid]!;
+      if (id.clock < s.clock) hi = mid - 1;
+      else if (id.clock >= s.clock + s.length) lo = mid + 1;
+      else return spans.indexOf(s);
+    }
+    return -1;
+  };
+  for (let i = 0; i < spans.length; i++) {
+    const l = left[i];
+    if (l !== null && l !== undefined) {
+      const at = position({ replica: spans[i]!.leftReplica, clock: spans[i]!.leftClock });
+      if (at < 0 || at >= i) throw new DecodeError('origin left is not a character before its span', -1);
+    }
+    const r = right[i];
+    if (r !== undefined && typeof r !== 'number') {
+      const at = position(r);
+      if (at <= i) throw new DecodeError('origin right is not a character after its span', -1);
+    }
+  }
+}
+
+/** A full state as a plain update (text spans become insert runs), for `apply` into a document that already holds something. */
+export function decodeStateAsUpdate(bytes: Uint8Array): Update {
+  return stateAsUpdate(decodeState(bytes));
+}
+
+/** A decoded full state as a plain update. */
+export function stateAsUpdate(state: DecodedState): Update {
+  const replicas: ReplicaOps[] = [];
+  for (const replica of [...state.timeline.keys()].sort((a, b) => a - b)) {
+    const ops: Op[] = [];
+    for (const item of state.timeline.get(replica)!) {
+      if ('op' in item) ops.push(item.op);
+      else {
+        const s = item.span;
+        ops.push({
+          kind: 'insert',
+          clock: s.clock,
+          field: item.field,
+          run: {
+            replica,
+            clock: s.clock,
+            length: s.length,
+            originLeft: s.leftReplica === NONE ? null : { replica: s.leftReplica, clock: s.leftClock },
+            originRight: s.rightReplica === NONE ? null : { replica: s.rightReplica, clock: s.rightClock },
+            content: s.content,
+          },
+        });
+      }
+    }
+    replicas.push({ replica: replica as ReplicaOps['replica'], ops });
+  }
+  return { fields: state.fields, replicas, deletes: state.deletes };
+}

@@ -10,19 +10,13 @@ import { describe, expect, it } from "vitest";
 import { jsonJoyAdapter } from "./json-joy";
 import { loroAdapter } from "./loro";
 import type { TextCrdtAdapter, TextReplica } from "./types";
+import { mulberry32 } from "../../lib/random";
 
 const PEERS: readonly TextCrdtAdapter[] = [jsonJoyAdapter, loroAdapter];
 
 /** mulberry32: a tiny seeded generator, state per instance. */
 function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Applies one random insert or delete to a replica. */

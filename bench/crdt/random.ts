@@ -3,20 +3,18 @@
  * its own generator from a fixed seed, so its inputs are the same in every run, for every library,
  * and do not depend on which other workloads were selected.
  */
+import { mulberry32 } from '../../lib/random';
 export class Prng {
-  private state: number;
+  private readonly generate: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+
+    this.generate = mulberry32(seed);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.generate();
   }
 
   /** An integer in [min, max], both inclusive (like lib0's `prng.int32`/`uint32`). */

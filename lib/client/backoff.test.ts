@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { backoffCeilingMs, backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import { mulberry32 } from '../random';
 
 /** A seeded PRNG (mulberry32) so every schedule is reproducible. */
 function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 describe('backoff schedule', () => {

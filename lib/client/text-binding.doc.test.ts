@@ -8,17 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { Doc } from '../crdt';
 import { FakeTextarea } from './fake-textarea';
 import { bindTextarea } from './text-binding';
+import { mulberry32 } from '../random';
 
 /** mulberry32: a seeded PRNG. */
 function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 const REMOTE = Symbol('remote');

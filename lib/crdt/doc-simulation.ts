@@ -8,20 +8,17 @@
 import { Doc } from './doc';
 import { applyDeltas } from './rga/shared';
 import type { Sequence } from './rga/types';
+import { mulberry32 } from '../random';
 
 /** A small seeded PRNG (mulberry32). */
 export class SeededRandom {
-  private state: number;
+  private readonly generate: () => number;
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
+    this.generate = mulberry32(seed);
   }
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.generate();
   }
   /** An integer in [0, n). */
   int(n: number): number {

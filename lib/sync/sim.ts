@@ -9,6 +9,7 @@ import { RelayCore } from './relay';
 import { asPeerId, type PeerId, type SyncDoc } from './room';
 import { createSession, stepSession, type SessionEffect, type SessionEvent, type SessionState } from './session';
 import type { DocId } from './protocol';
+import { mulberry32 } from '../random';
 
 /** How the simulation makes and inspects documents of one implementation. */
 export interface DocDriver<D extends SyncDoc> {
@@ -158,12 +159,5 @@ export class SimNetwork<D extends SyncDoc> {
 
 /** A small seeded PRNG (mulberry32) for simulations. */
 export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }

@@ -2,19 +2,16 @@
  * A small seeded PRNG (mulberry32). Passed into the core and the simulation; never module state.
  */
 import type { Random } from './types';
+import { mulberry32 } from '../../../lib/random';
 
 export class SeededRandom implements Random {
-  private state: number;
+  private readonly generate: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.generate = mulberry32(seed);
   }
   /** A float in [0, 1). */
   nextFloat(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.generate();
   }
   nextInt(n: number): number {
     return Math.floor(this.nextFloat() * n);

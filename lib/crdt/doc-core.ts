@@ -217,7 +217,10 @@ export abstract class DocCore {
       if (entry.kind === 'text') {
         const start = Math.max(range.clock, entry.clock);
         const stop = Math.min(end, entry.clock + entry.length);
-        if (stop > start) this.recordText(entry.field, entry.field.sequence.deleteRange({ replica: range.replica, clock: start, length: stop - start }));
+        if (stop > start) {
+          const deltas = entry.field.sequence.deleteRange({ replica: range.replica, clock: start, length: stop - start }, this.recording);
+          this.recordText(entry.field, deltas);
+        }
       } else if (entry.kind === 'add' && entry.clock >= range.clock) {
         this.recordSetBefore(entry.field, entry.add.value);
         entry.field.set.removeDot(entry.add.value, entry.add);
@@ -272,9 +275,10 @@ export abstract class DocCore {
       case 'insert': {
         const field = this.fields.get(op.field.name) as FieldStateOf<'text'>;
         if (!field.sequence.canIntegrate(op.run)) return false;
-        this.recordText(field, field.sequence.integrate(op.run));
-        log.append({ kind: 'text', clock: op.clock, length: op.run.length, field });
-        for (const part of this.deleteSet.intersect(replica, op.clock, op.run.length)) this.recordText(field, field.sequence.deleteRange(part));
+        const recording = this.recording;
+        this.recordText(field, field.sequence.integrate(op.run, recording));
+        log.appendText(field, op.run.length);
+        for (const part of this.deleteSet.intersect(replica, op.clock, op.run.length)) this.recordText(field, field.sequence.deleteRange(part, recording));
         return true;
       }
       case 'add': {

@@ -78,6 +78,18 @@ export class ReplicaLog {
     this.clock += entry.length;
   }
 
+  /** Appends `length` text units of `field` (as `append`, without allocating when it continues the last entry). */
+  appendText(field: FieldStateOf<'text'>, length: number): void {
+    const last = this.entries[this.entries.length - 1];
+    if (last !== undefined && last.kind === 'text' && last.field === field) {
+      last.length += length;
+      this.clock += length;
+      return;
+    }
+    this.entries.push({ kind: 'text', clock: this.clock, length, field });
+    this.clock += length;
+  }
+
   /** Index of the entry containing `clock`, or -1 when `clock >= this.clock`. */
   indexOf(clock: number): number {
     if (clock >= this.clock || clock < 0) return -1;

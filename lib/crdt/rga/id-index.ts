@@ -107,6 +107,11 @@ export class IdIndex {
   private readonly replicas = new Map<number, ReplicaSpans>();
   private lastReplica = -2;
   private lastSpans: ReplicaSpans | undefined = undefined;
+  /**
+   * The span `find` returned last (typing asks for the same span again and again).
+   * Invariant: null or a span in the index; its live clock range is checked on every hit.
+   */
+  private lastFound: Span | null = null;
 
   private spansOf(replica: number): ReplicaSpans | undefined {
     if (replica !== this.lastReplica) {
@@ -118,7 +123,11 @@ export class IdIndex {
 
   /** The span containing (replica, clock), if integrated. */
   find(replica: number, clock: number): Span | undefined {
-    return this.spansOf(replica)?.find(clock);
+    const last = this.lastFound;
+    if (last !== null && last.replica === replica && clock >= last.clock && clock < last.clock + last.length) return last;
+    const span = this.spansOf(replica)?.find(clock);
+    if (span !== undefined) this.lastFound = span;
+    return span;
   }
 
   /** Smallest clock > `clock` at which a span of `replica` starts, or +Infinity. */
@@ -138,6 +147,7 @@ export class IdIndex {
   }
 
   remove(span: Span): void {
+    if (span === this.lastFound) this.lastFound = null;
     this.spansOf(span.replica)?.remove(span);
   }
 

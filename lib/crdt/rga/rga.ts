@@ -157,13 +157,13 @@ export class Rga implements Sequence {
     return (run.originLeft === null || this.has(run.originLeft)) && (run.originRight === null || this.has(run.originRight));
   }
 
-  integrate(run: InsertRun): TextDelta[] {
+  integrate(run: InsertRun, withDeltas = true): TextDelta[] {
     validateRun(run);
     // Check before touching anything, so a run with a missing origin changes nothing.
     if (run.length > 0) {
-      for (const origin of [run.originLeft, run.originRight]) {
-        if (origin !== null && !this.has(origin)) throw new MissingOriginError(origin.replica, origin.clock);
-      }
+      const { originLeft, originRight } = run;
+      if (originLeft !== null && !this.has(originLeft)) throw new MissingOriginError(originLeft.replica, originLeft.clock);
+      if (originRight !== null && !this.has(originRight)) throw new MissingOriginError(originRight.replica, originRight.clock);
     }
     const deltas: TextDelta[] = [];
     const end = run.clock + run.length;
@@ -190,13 +190,13 @@ export class Rga implements Sequence {
         content,
       );
       const placed = this.integrateSpan(span);
-      if (content !== null) pushInsert(deltas, this.tree.visiblePosition(placed) + (clock - placed.clock), content);
+      if (withDeltas && content !== null) pushInsert(deltas, this.tree.visiblePosition(placed) + (clock - placed.clock), content);
       clock = pieceEnd;
     }
     return deltas;
   }
 
-  deleteRange(range: IdRange): TextDelta[] {
+  deleteRange(range: IdRange, withDeltas = true): TextDelta[] {
     const deltas: TextDelta[] = [];
     const end = range.clock + range.length;
     let clock = range.clock;
@@ -210,7 +210,7 @@ export class Rga implements Sequence {
       if (span.content !== null) {
         if (clock > span.clock) span = this.split(span, clock - span.clock);
         if (spanEnd > end) this.split(span, end - span.clock);
-        pushDelete(deltas, this.tree.visiblePosition(span), span.length);
+        if (withDeltas) pushDelete(deltas, this.tree.visiblePosition(span), span.length);
         this.markDeleted(span);
       }
       clock = Math.min(spanEnd, end);

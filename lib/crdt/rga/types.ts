@@ -51,11 +51,12 @@ export interface Sequence {
   /**
    * Integrates a remote run. Characters already known are skipped (duplicates, overlapping
    * prefixes). Returns the visible deltas this caused (in order), empty when nothing changed.
-   * A run whose content is null is integrated as deleted characters.
+   * A run whose content is null is integrated as deleted characters. With `withDeltas` false
+   * the deltas may be left out (an empty array): a document nobody listens to skips their cost.
    */
-  integrate(run: InsertRun): TextDelta[];
-  /** Marks the known characters of this id range deleted; unknown or already deleted ones are ignored. */
-  deleteRange(range: IdRange): TextDelta[];
+  integrate(run: InsertRun, withDeltas?: boolean): TextDelta[];
+  /** Marks the known characters of this id range deleted; unknown or already deleted ones are ignored. Deltas as for `integrate`. */
+  deleteRange(range: IdRange, withDeltas?: boolean): TextDelta[];
 
   /** The runs of `replica` covering clocks `[from, to)`, in clock order, as they should be re-sent. */
   runsOf(replica: number, from: number, to: number): InsertRun[];

@@ -264,6 +264,34 @@ describe('leader connection lost (failure detection hint; liveness only)', () =>
   });
 });
 
+describe('broadcastCommit: false (the node shell\'s setting)', () => {
+  it('a new commit index rides on the next heartbeat instead of extra appends; followers still apply it', () => {
+    const c = new Cluster({ 1: { entries: [], term: 0, vote: 0 }, 2: { entries: [], term: 0, vote: 0 }, 3: { entries: [], term: 0, vote: 0 } }, { broadcastCommit: false });
+    c.raw(1).campaign();
+    c.processAll();
+    while (c.queue.length > 0) c.deliver(() => true);
+    for (let k = 0; k < DEFAULT_TUNING.heartbeatTick; k++) c.raw(1).tick();
+    c.processAll();
+    while (c.queue.length > 0) c.deliver(() => true);
+    c.raw(1).propose(bytes('x'));
+    c.processAll();
+    c.deliver((m) => m.type === 'app' && m.to === 2);
+    c.deliver((m) => m.type === 'appResp' && m.from === 2);
+    const last = c.raw(1).status().lastIndex;
+    expect(c.raw(1).status().commit).toBe(last);
+    // No append carrying only the new commit index was sent.
+    expect(c.queue.filter((m) => m.type === 'app' && m.entries.length === 0)).toEqual([]);
+    while (c.queue.length > 0) c.deliver(() => true);
+    expect(c.raw(2).status().commit).toBeLessThan(last);
+    for (let k = 0; k < DEFAULT_TUNING.heartbeatTick; k++) c.raw(1).tick();
+    c.processAll();
+    while (c.queue.length > 0) c.deliver(() => true);
+    expect(c.raw(2).status().commit).toBe(last);
+    expect(c.raw(3).status().commit).toBe(last);
+    expect(c.nodes.get(asNodeId(2))!.applied.at(-1)?.index).toBe(last);
+  });
+});
+
 describe('config and inputs', () => {
   it('rejects a network message without a term and a message for another node', () => {
     const n = new RawNode(config(1), new MemoryStorage());

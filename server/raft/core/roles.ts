@@ -85,7 +85,7 @@ function handleAppendResponse(r: Raft, m: AppendResponse): void {
   } else if (pr.state === ProgressState.Replicate) {
     pr.freeUpTo(m.index);
   }
-  if (r.maybeCommit()) r.bcastAppend();
+  if (r.maybeCommit() && r.config.broadcastCommit !== false) r.bcastAppend();
   else if (wasPaused) r.sendAppend(m.from);
   while (r.maybeSendAppend(m.from, false)) {
     // Pipelining: keep sending while the in-flight window has room.

@@ -218,6 +218,12 @@ export interface RaftConfig {
   readonly preVote: boolean;
   /** Leader steps down when it has not heard from a quorum within an election timeout. */
   readonly checkQuorum: boolean;
+  /**
+   * When the commit index advances, send it to every follower at once (empty appends; the
+   * default). False: it rides on the next append or heartbeat (at most heartbeatTick later), which
+   * halves the messages per write when writes come one at a time; followers apply a little later.
+   */
+  readonly broadcastCommit?: boolean;
   /** The last applied index at restart (usually the snapshot index the state machine holds). */
   readonly applied?: LogIndex;
   readonly random: Random;

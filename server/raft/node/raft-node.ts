@@ -116,6 +116,8 @@ export class RaftNode {
         id: options.id,
         voters: options.voters,
         ...DEFAULT_TUNING,
+        // The commit index rides on the next append or heartbeat: half the messages per write.
+        broadcastCommit: false,
         applied: snapshot.index,
         random: options.random,
       },

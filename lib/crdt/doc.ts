@@ -397,7 +397,13 @@ export class Doc extends DocCore {
   apply(update: Uint8Array, origin?: unknown): void {
     const decoded = decodeUpdate(update);
     this.validate(decoded);
-    this.runTransaction(false, origin, () => this.integrateUpdate(decoded));
+    if (this.transaction !== null) return this.integrateUpdate(decoded);
+    this.beginTransaction(false, origin);
+    try {
+      this.integrateUpdate(decoded);
+    } finally {
+      this.endTransaction();
+    }
   }
 
   /**

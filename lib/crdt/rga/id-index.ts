@@ -41,7 +41,16 @@ class ReplicaSpans {
     return found;
   }
 
+  /** The span with the highest clocks, if any. */
+  private last(): Span | undefined {
+    const chunk = this.chunks[this.chunks.length - 1] as Span[];
+    return chunk[chunk.length - 1];
+  }
+
   find(clock: number): Span | undefined {
+    // New characters of a replica come after its last span: answer without searching.
+    const last = this.last();
+    if (last === undefined || clock >= last.clock + last.length) return undefined;
     const chunk = this.chunks[this.chunkFor(clock)] as Span[];
     const at = ReplicaSpans.floorIn(chunk, clock);
     if (at < 0) return undefined;
@@ -51,6 +60,8 @@ class ReplicaSpans {
 
   /** Clock of the first span starting after `clock`, or +Infinity. */
   nextStartAfter(clock: number): number {
+    const last = this.last();
+    if (last === undefined || clock >= last.clock) return Number.POSITIVE_INFINITY;
     const c = this.chunkFor(clock);
     const chunk = this.chunks[c] as Span[];
     const at = ReplicaSpans.floorIn(chunk, clock) + 1;
@@ -108,10 +119,12 @@ export class IdIndex {
   private lastReplica = -2;
   private lastSpans: ReplicaSpans | undefined = undefined;
   /**
-   * The span `find` returned last (typing asks for the same span again and again).
-   * Invariant: null or a span in the index; its live clock range is checked on every hit.
+   * The two spans `find` returned last, most recent first (integrating typing asks for the same
+   * origin-left and origin-right spans again and again).
+   * Invariant: each is null or a span in the index; its live clock range is checked on every hit.
    */
   private lastFound: Span | null = null;
+  private lastFoundBefore: Span | null = null;
 
   private spansOf(replica: number): ReplicaSpans | undefined {
     if (replica !== this.lastReplica) {
@@ -125,8 +138,17 @@ export class IdIndex {
   find(replica: number, clock: number): Span | undefined {
     const last = this.lastFound;
     if (last !== null && last.replica === replica && clock >= last.clock && clock < last.clock + last.length) return last;
+    const before = this.lastFoundBefore;
+    if (before !== null && before.replica === replica && clock >= before.clock && clock < before.clock + before.length) {
+      this.lastFoundBefore = last;
+      this.lastFound = before;
+      return before;
+    }
     const span = this.spansOf(replica)?.find(clock);
-    if (span !== undefined) this.lastFound = span;
+    if (span !== undefined) {
+      this.lastFoundBefore = last;
+      this.lastFound = span;
+    }
     return span;
   }
 
@@ -148,6 +170,7 @@ export class IdIndex {
 
   remove(span: Span): void {
     if (span === this.lastFound) this.lastFound = null;
+    if (span === this.lastFoundBefore) this.lastFoundBefore = null;
     this.spansOf(span.replica)?.remove(span);
   }
 

@@ -12,6 +12,9 @@ import { NONE, Span } from './span';
 import { SpanTree, type SpanTreeOptions } from './span-tree';
 import type { IdRange, InsertRun, ItemId, Sequence, TextDelta } from './types';
 
+/** What `integrate`/`deleteRange` return when asked for no deltas (frozen: callers only read it). */
+const NO_DELTAS: TextDelta[] = Object.freeze([]) as unknown as TextDelta[];
+
 function idOrNull(replica: number, clock: number): ItemId | null {
   return replica === NONE ? null : { replica, clock };
 }
@@ -165,7 +168,7 @@ export class Rga implements Sequence {
       if (originLeft !== null && !this.has(originLeft)) throw new MissingOriginError(originLeft.replica, originLeft.clock);
       if (originRight !== null && !this.has(originRight)) throw new MissingOriginError(originRight.replica, originRight.clock);
     }
-    const deltas: TextDelta[] = [];
+    const deltas: TextDelta[] = withDeltas ? [] : NO_DELTAS;
     const end = run.clock + run.length;
     let clock = run.clock;
     while (clock < end) {
@@ -197,7 +200,7 @@ export class Rga implements Sequence {
   }
 
   deleteRange(range: IdRange, withDeltas = true): TextDelta[] {
-    const deltas: TextDelta[] = [];
+    const deltas: TextDelta[] = withDeltas ? [] : NO_DELTAS;
     const end = range.clock + range.length;
     let clock = range.clock;
     while (clock < end) {

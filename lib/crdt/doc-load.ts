@@ -8,12 +8,12 @@
  */
 import type { ReplicaId } from '../clock/replica';
 import { DeleteSet } from './delete-set';
-import type { FieldState, ReplicaLog } from './doc-log';
+import type { FieldState, FieldStateOf, ReplicaLog } from './doc-log';
 import { buildRga, canBuildRga } from './rga/bulk';
 import type { Rga } from './rga/rga';
 import type { Span } from './rga/span';
-import type { DecodedState } from './state-codec';
-import type { FieldRef, Op } from './update-codec';
+import { walkTimeline, type DecodedState } from './state-codec';
+import { opLength, type FieldRef, type Op } from './update-codec';
 
 /** The parts of a fresh `DocCore` the bulk load fills. */
 export interface LoadTarget {
@@ -36,45 +36,47 @@ export function maybeLoadInBulk(target: LoadTarget, state: DecodedState): boolea
   }
   const residual = new DeleteSet();
   for (const range of state.residualDeletes) residual.add(range.replica, range.clock, range.length);
-  for (const [, items] of state.timeline) {
+  for (const [, timeline] of state.timeline) {
     let expected = 0;
-    let contiguous = true;
-    let sawInsertOp = false;
-    for (const item of items) {
-      if (item.clock !== expected) contiguous = false;
-      expected = item.end;
-      if ('op' in item) {
-        if (item.op.kind === 'insert') sawInsertOp = true;
-        continue;
-      }
-      if (!contiguous || sawInsertOp) return false;
-      const span = item.span;
-      if (span.content !== null && residual.intersect(span.replica, span.clock, span.length).length > 0) return false;
-    }
+    let ready = true;
+    let fits = true;
+    walkTimeline(
+      timeline,
+      (span) => {
+        if (span.clock !== expected || !ready) fits = false;
+        else if (span.content !== null && residual.intersect(span.replica, span.clock, span.length).length > 0) fits = false;
+        expected = span.clock + span.length;
+      },
+      (op) => {
+        if (op.clock !== expected || op.kind === 'insert') ready = false;
+        expected = op.clock + opLength(op);
+        return true;
+      },
+    );
+    if (!fits) return false;
   }
   for (const range of state.deletes) target.deleteSet.add(range.replica, range.clock, range.length);
+  const textFields = new Map<string, FieldStateOf<'text'>>();
   for (const [name, spans] of state.texts) {
     const byClock: Span[][] = [];
-    for (const [, items] of state.timeline) {
-      const group: Span[] = [];
-      for (const item of items) if (!('op' in item) && item.field.name === name) group.push(item.span);
-      if (group.length > 0) byClock.push(group);
+    for (const [, timeline] of state.timeline) {
+      if (state.texts.size === 1) byClock.push(timeline.spans);
+      else byClock.push(timeline.spans.filter((_, i) => timeline.spanFields[i]!.name === name));
     }
     buildRga(sequences.get(name)!, spans, byClock);
+    textFields.set(name, target.declareField({ name, kind: 'text' }) as FieldStateOf<'text'>);
   }
-  for (const [replica, items] of state.timeline) {
+  for (const [replica, timeline] of state.timeline) {
     const log = target.logOf(replica as ReplicaId);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (!('op' in item)) {
-        log.append({ kind: 'text', clock: item.clock, length: item.end - item.clock, field: target.declareField(item.field) as Extract<FieldState, { kind: 'text' }> });
-      } else if (!target.integrateOne(log, item.op)) {
-        const waiting: Op[] = [];
-        for (let j = i; j < items.length; j++) waiting.push((items[j] as { op: Op }).op);
-        target.enqueue(replica as ReplicaId, waiting);
-        break;
-      }
-    }
+    walkTimeline(
+      timeline,
+      (span, field) => log.append({ kind: 'text', clock: span.clock, length: span.length, field: textFields.get(field.name)! }),
+      (op, index) => {
+        if (target.integrateOne(log, op)) return true;
+        target.enqueue(replica as ReplicaId, timeline.ops.slice(index));
+        return false;
+      },
+    );
   }
   target.drainPending();
   return true;

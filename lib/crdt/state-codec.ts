@@ -51,8 +51,8 @@ export interface DecodedState {
   readonly fields: readonly FieldRef[];
   /** Per text field (by name): its spans in document order, ready for `buildRga`. */
   readonly texts: ReadonlyMap<string, Span[]>;
-  /** Per replica: clock-sorted text spans (with their field) and `rest` ops, non-overlapping. */
-  readonly timeline: ReadonlyMap<number, TimelineItem[]>;
+  /** Per replica (sorted by id): its spans and ops. */
+  readonly timeline: ReadonlyMap<number, ReplicaTimeline>;
   readonly rest: readonly ReplicaOps[];
   /** The whole delete set (residual and deleted spans), canonical. */
   readonly deletes: IdRange[];
@@ -60,8 +60,53 @@ export interface DecodedState {
   readonly residualDeletes: readonly IdRange[];
 }
 
-/** One clock range of a replica: a text span or another op. */
-export type TimelineItem = { readonly clock: number; readonly end: number; readonly field: FieldRef; readonly span: Span } | { readonly clock: number; readonly end: number; readonly op: Op };
+/** One replica's part of a state. Invariant: spans and ops sorted by clock, none overlapping another. */
+export interface ReplicaTimeline {
+  /** Its text spans (of every text field), sorted by clock; `spanFields[i]` is the field of `spans[i]`. */
+  readonly spans: Span[];
+  readonly spanFields: FieldRef[];
+  /** Its other ops and its pending ops, sorted by clock. */
+  readonly ops: readonly Op[];
+}
+
+/** Visits a timeline's spans and ops in clock order; stops when `visitOp` returns false. */
+export function walkTimeline(timeline: ReplicaTimeline, visitSpan: (span: Span, field: FieldRef) => void, visitOp: (op: Op, index: number) => boolean): void {
+  const { spans, spanFields, ops } = timeline;
+  let j = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    while (j < ops.length && ops[j]!.clock < span.clock) {
+      if (!visitOp(ops[j]!, j)) return;
+      j++;
+    }
+    visitSpan(span, spanFields[i]!);
+  }
+  for (; j < ops.length; j++) if (!visitOp(ops[j]!, j)) return;
+}
+
+/** `items` sorted by clock (stable for equal clocks), through a numeric typed-array sort when the keys fit. */
+function sortByClock<T extends { readonly clock: number }>(items: T[], extra: unknown[]): void {
+  const n = items.length;
+  let small = n < 2 ** 21;
+  for (let i = 0; i < n && small; i++) small = items[i]!.clock < 2 ** 31;
+  let order: ArrayLike<number>;
+  if (small) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = items[i]!.clock * 2 ** 21 + i;
+    keys.sort();
+    const indices = new Int32Array(n);
+    for (let i = 0; i < n; i++) indices[i] = keys[i]! % 2 ** 21;
+    order = indices;
+  } else {
+    order = Array.from({ length: n }, (_, i) => i).sort((a, b) => items[a]!.clock - items[b]!.clock || a - b);
+  }
+  const copy = items.slice();
+  const extraCopy = extra.slice();
+  for (let i = 0; i < n; i++) {
+    items[i] = copy[order[i]!]!;
+    extra[i] = extraCopy[order[i]!];
+  }
+}
 
 function key(replica: number, clock: number): string {
   return `${replica}:${clock}`;
@@ -202,8 +247,12 @@ export function decodeState(bytes: Uint8Array): DecodedState {
     replicas.push(replica);
   }
   const texts = new Map<string, Span[]>();
-  const timeline = new Map<number, TimelineItem[]>();
-  const deletedSpans: IdRange[] = [];
+  const byReplica = new Map<number, { spans: Span[]; spanFields: FieldRef[]; ops: readonly Op[] }>();
+  const timelineOf = (replica: number) => {
+    let timeline = byReplica.get(replica);
+    if (timeline === undefined) byReplica.set(replica, (timeline = { spans: [], spanFields: [], ops: [] }));
+    return timeline;
+  };
   let previousField = -1;
   const textFieldCount = fields.filter((f) => f.kind === 'text').length;
   for (let t = 0; t < textFieldCount; t++) {
@@ -214,32 +263,43 @@ export function decodeState(bytes: Uint8Array): DecodedState {
     previousField = index;
     const spans = readSpans(decoder, replicas);
     texts.set(field.name, spans);
+    let last: { spans: Span[]; spanFields: FieldRef[] } | undefined;
+    let lastReplica = -1;
     for (const span of spans) {
-      let items = timeline.get(span.replica);
-      if (items === undefined) timeline.set(span.replica, (items = []));
-      items.push({ clock: span.clock, end: span.clock + span.length, field, span });
+      if (span.replica !== lastReplica) {
+        last = timelineOf(span.replica);
+        lastReplica = span.replica;
+      }
+      last!.spans.push(span);
+      last!.spanFields.push(field);
     }
   }
   const rest = readReplicaOps(decoder, fields);
   const residualDeletes = readRanges(decoder);
   decoder.expectEnd();
-  for (const { replica, ops } of rest) {
-    let items = timeline.get(replica);
-    if (items === undefined) timeline.set(replica, (items = []));
-    for (const op of ops) items.push({ clock: op.clock, end: op.clock + opLength(op), op });
+  for (const { replica, ops } of rest) timelineOf(replica).ops = ops;
+  const timeline = new Map<number, ReplicaTimeline>();
+  const deletedSpans: IdRange[] = [];
+  for (const replica of [...byReplica.keys()].sort((a, b) => a - b)) {
+    const entry = byReplica.get(replica)!;
+    sortByClock(entry.spans, entry.spanFields);
+    let end = 0;
+    walkTimeline(
+      entry,
+      (span) => {
+        if (span.clock < end) throw new DecodeError(`replica ${replica} holds clock ${span.clock} twice`, -1);
+        end = span.clock + span.length;
+        if (span.content === null) deletedSpans.push({ replica, clock: span.clock, length: span.length });
+      },
+      (op) => {
+        if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
+        end = op.clock + opLength(op);
+        return true;
+      },
+    );
+    timeline.set(replica, entry);
   }
-  const sorted = new Map<number, TimelineItem[]>();
-  for (const replica of [...timeline.keys()].sort((a, b) => a - b)) {
-    const items = timeline.get(replica)!;
-    items.sort((a, b) => a.clock - b.clock);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (i > 0 && item.clock < items[i - 1]!.end) throw new DecodeError(`replica ${replica} holds clock ${item.clock} twice`, -1);
-      if ('span' in item && item.span.content === null) deletedSpans.push({ replica, clock: item.clock, length: item.end - item.clock });
-    }
-    sorted.set(replica, items);
-  }
-  return { fields, texts, timeline: sorted, rest, residualDeletes, deletes: unionRanges(residualDeletes, deletedSpans) };
+  return { fields, texts, timeline, rest, residualDeletes, deletes: unionRanges(residualDeletes, normalizeRanges(deletedSpans)) };
 }
 
 function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
@@ -434,16 +494,15 @@ export function decodeStateAsUpdate(bytes: Uint8Array): Update {
 /** A decoded full state as a plain update. */
 export function stateAsUpdate(state: DecodedState): Update {
   const replicas: ReplicaOps[] = [];
-  for (const replica of [...state.timeline.keys()].sort((a, b) => a - b)) {
+  for (const [replica, timeline] of state.timeline) {
     const ops: Op[] = [];
-    for (const item of state.timeline.get(replica)!) {
-      if ('op' in item) ops.push(item.op);
-      else {
-        const s = item.span;
+    walkTimeline(
+      timeline,
+      (s, field) =>
         ops.push({
           kind: 'insert',
           clock: s.clock,
-          field: item.field,
+          field,
           run: {
             replica,
             clock: s.clock,
@@ -452,9 +511,9 @@ export function stateAsUpdate(state: DecodedState): Update {
             originRight: s.rightReplica === NONE ? null : { replica: s.rightReplica, clock: s.rightClock },
             content: s.content,
           },
-        });
-      }
-    }
+        }),
+      (op) => ops.push(op) > 0,
+    );
     replicas.push({ replica: replica as ReplicaOps['replica'], ops });
   }
   return { fields: state.fields, replicas, deletes: state.deletes };

@@ -9,6 +9,7 @@
 import { Rga } from './rga';
 import { ReferenceRga } from './reference';
 import { NONE, Span } from './span';
+import { Branch, Leaf } from './span-tree';
 import type { Sequence } from './types';
 
 /**
@@ -88,11 +89,44 @@ export function canBuildRga(sequence: Sequence): sequence is Rga {
  */
 export function buildRga(rga: Rga, spans: readonly Span[], bySpanClock: readonly (readonly Span[])[]): void {
   const tree = rga['tree'];
-  const ids = rga['ids'];
-  let previous: Span | null = null;
-  for (const span of spans) {
-    tree.insertAfter(previous, span);
-    previous = span;
+  // Leaves and branches three quarters full, so that the first edits split few of them.
+  const leafFill = Math.max(1, Math.floor((tree['maxLeaf'] * 3) / 4));
+  const branchFill = Math.max(2, Math.floor((tree['maxBranch'] * 3) / 4));
+  let level: (Leaf | Branch)[] = [];
+  let leaf: Leaf = tree['firstLeaf'];
+  for (let i = 0; i < spans.length; i += leafFill) {
+    if (i > 0) {
+      const next = new Leaf();
+      next.prev = leaf;
+      leaf.next = next;
+      leaf = next;
+    }
+    const chunk = spans.slice(i, i + leafFill);
+    for (const span of chunk) {
+      span.leaf = leaf;
+      leaf.visible += span.visibleLength;
+      leaf.total += span.length;
+    }
+    leaf.spans = chunk;
+    level.push(leaf);
   }
+  if (level.length === 0) return;
+  tree['lastLeaf'] = leaf;
+  while (level.length > 1) {
+    const up: Branch[] = [];
+    for (let i = 0; i < level.length; i += branchFill) {
+      const branch = new Branch();
+      branch.children = level.slice(i, i + branchFill);
+      for (const child of branch.children) {
+        child.parent = branch;
+        branch.visible += child.visible;
+        branch.total += child.total;
+      }
+      up.push(branch);
+    }
+    level = up;
+  }
+  tree['root'] = level[0]!;
+  const ids = rga['ids'];
   for (const group of bySpanClock) for (const span of group) ids.insert(span);
 }

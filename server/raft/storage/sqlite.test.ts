@@ -1,9 +1,9 @@
 /** SqliteStorage: the shared contract, durability across reopen, checksums, compaction. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { describeStorageContract } from '../core/storage-suite';
 import { asIndex, asNodeId, asTerm, type Entry } from '../core/types';
 import { SqliteStorage, StorageCorruptionError, StorageWriteError } from './sqlite';
@@ -26,6 +26,21 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 const entry = (index: number, term: number, data = `e${index}`): Entry => ({ index: asIndex(index), term: asTerm(term), data: bytes(data) });
 
 describeStorageContract('SqliteStorage', () => open(freshPath()));
+
+describe('SqliteStorage background checkpoints', () => {
+  it('the worker copies the WAL into the database file while the writer goes on (no inline checkpoint needed)', async () => {
+    const path = freshPath();
+    const s = open(path);
+    const payload = 'x'.repeat(4000);
+    // About 1,500 pages: below the inline auto-checkpoint bound, so only the worker can move them.
+    for (let k = 1; k <= 300; k++) s.batch(() => s.append([entry(k, 1, payload)]));
+    await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(1_000_000), { timeout: 10_000, interval: 50 });
+    expect(s.entries(asIndex(300), asIndex(301), Infinity)[0]!.data).toEqual(bytes(payload));
+    s.close();
+    const r = open(path);
+    expect(r.lastIndex()).toBe(300);
+  });
+});
 
 describe('SqliteStorage durability', () => {
   it('reopen after close keeps hard state, entries and snapshot (one batch = one transaction)', () => {

@@ -17,6 +17,9 @@ import { MAX_CLOCK, opLength, readFieldTable, readRanges, readReplicaOps, writeF
 
 export const STATE_VERSION = 2;
 
+/** Origins are first looked for this many spans away before building an id map. */
+const NEAR = 64;
+
 /** Lengths up to this are packed into a span's header; longer ones follow it. */
 const PACKED_LENGTH_LIMIT = 2 ** 44;
 
@@ -34,6 +37,14 @@ const RIGHT_NONE = 0;
 const RIGHT_NEXT = 1;
 const RIGHT_PREDICTED = 2;
 const RIGHT_EXPLICIT = 3;
+/**
+ * The most frequent flag values (typing: a new insert position with an explicit clock, visible or
+ * deleted; a continued run whose origin left is further back; with a predicted origin right). A
+ * span with one of them and a length up to `SHORT_LENGTHS` has a one-byte header.
+ */
+const COMMON_FLAGS = [40, 41, 22, 23, 48, 49, 14] as const;
+const SHORT_LENGTHS = 9;
+const SHORT_CODES = COMMON_FLAGS.length * SHORT_LENGTHS;
 
 /** What `encodeState` needs from a document. */
 export interface StateInput {
@@ -108,8 +119,17 @@ function sortByClock<T extends { readonly clock: number }>(items: T[], extra: un
   }
 }
 
-function key(replica: number, clock: number): string {
-  return `${replica}:${clock}`;
+/** (replica, clock) -> span index, one numeric map per replica (string keys cost more than the encoding). */
+class IdToIndex {
+  private readonly byReplica = new Map<number, Map<number, number>>();
+  set(replica: number, clock: number, index: number): void {
+    let map = this.byReplica.get(replica);
+    if (map === undefined) this.byReplica.set(replica, (map = new Map()));
+    map.set(clock, index);
+  }
+  get(replica: number, clock: number): number {
+    return this.byReplica.get(replica)?.get(clock) ?? -1;
+  }
 }
 
 /** Index of the nearest span after each span that is of another replica or has a smaller clock (the predicted origin right); -1 when none. */
@@ -162,18 +182,34 @@ export function encodeState(input: StateInput): Uint8Array {
     encoder.writeCodeUnits(text);
   }
   writeReplicaOps(encoder, input.rest, fieldIndex);
+  deletedSpans.sort((a, b) => a.replica - b.replica || a.clock - b.clock);
   writeRanges(encoder, subtractRanges(input.deletes, normalizeRanges(deletedSpans)));
   return encoder.toBytes();
 }
 
 function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaIndex: Map<number, number>, replicas: readonly number[]): void {
   const n = spans.length;
-  const starts = new Map<string, number>();
-  const ends = new Map<string, number>();
-  spans.forEach((s, i) => {
-    starts.set(key(s.replica, s.clock), i);
-    ends.set(key(s.replica, s.clock + s.length - 1), i);
-  });
+  // id -> index maps, built on the first origin that is neither implied nor a few spans away.
+  let starts: IdToIndex | null = null;
+  let ends: IdToIndex | null = null;
+  const buildMaps = (): void => {
+    starts = new IdToIndex();
+    ends = new IdToIndex();
+    spans.forEach((s, i) => {
+      starts!.set(s.replica, s.clock, i);
+      ends!.set(s.replica, s.clock + s.length - 1, i);
+    });
+  };
+  const endingAt = (replica: number, clock: number, before: number): number => {
+    for (let j = before - 1; j >= 0 && j >= before - NEAR; j--) if (spans[j]!.replica === replica && spans[j]!.clock + spans[j]!.length - 1 === clock) return j;
+    if (ends === null) buildMaps();
+    return ends!.get(replica, clock);
+  };
+  const startingAt = (replica: number, clock: number, after: number): number => {
+    for (let j = after + 1; j < n && j <= after + NEAR; j++) if (spans[j]!.replica === replica && spans[j]!.clock === clock) return j;
+    if (starts === null) buildMaps();
+    return starts!.get(replica, clock);
+  };
   const predictedRight = predictions(spans, 1);
   let previous: DocumentSpan | null = null;
   for (let i = 0; i < n; i++) {
@@ -198,14 +234,14 @@ function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaInd
     let leftIndex = -1;
     if (s.leftReplica === NONE) leftKind = LEFT_NONE;
     else {
-      leftIndex = ends.get(key(s.leftReplica, s.leftClock)) ?? -1;
+      leftIndex = endingAt(s.leftReplica, s.leftClock, i);
       if (leftIndex === i - 1 && leftIndex >= 0) leftKind = LEFT_PREVIOUS;
     }
     let rightKind = RIGHT_EXPLICIT;
     let rightIndex = -1;
     if (s.rightReplica === NONE) rightKind = RIGHT_NONE;
     else {
-      rightIndex = starts.get(key(s.rightReplica, s.rightClock)) ?? -1;
+      rightIndex = startingAt(s.rightReplica, s.rightClock, i);
       if (rightIndex === i + 1) rightKind = RIGHT_NEXT;
       else if (rightIndex >= 0 && rightIndex === predictedRight[i]) rightKind = RIGHT_PREDICTED;
     }
@@ -213,23 +249,29 @@ function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaInd
     const base = s.leftReplica === s.replica && !(leftKind === LEFT_EXPLICIT && leftIndex < 0) ? s.leftClock + 1 : 0;
     const replicaImplied = s.replica === (previous === null ? replicas[0] : previous.replica);
     flags |= (leftKind << LEFT_SHIFT) | (rightKind << RIGHT_SHIFT) | (s.clock !== base ? CLOCK_EXPLICIT : 0) | (replicaImplied ? 0 : REPLICA_EXPLICIT);
-    if (s.length < PACKED_LENGTH_LIMIT) encoder.writeVarUint((s.length * 128 + flags) * 2);
+    const common = (COMMON_FLAGS as readonly number[]).indexOf(flags);
+    if (common >= 0 && s.length <= SHORT_LENGTHS) encoder.writeVarUint(((s.length - 1) * COMMON_FLAGS.length + common) * 2);
+    else if (s.length < PACKED_LENGTH_LIMIT) encoder.writeVarUint((SHORT_CODES + s.length * 128 + flags) * 2);
     else {
-      encoder.writeVarUint(flags * 2);
+      encoder.writeVarUint((SHORT_CODES + flags) * 2);
       encoder.writeVarUint(s.length);
     }
     if (!replicaImplied) encoder.writeVarUint(replicaIndex.get(s.replica)!);
-    if (s.clock !== base) encoder.writeVarInt(s.clock - base);
+    if (s.clock !== base) encoder.writeVarUint(s.clock - base - 1); // origins precede: s.clock > base
     if (leftKind === LEFT_EXPLICIT) writeOriginRef(encoder, leftIndex >= 0 ? i - leftIndex : -1, s.leftReplica, s.leftClock, s.clock, replicaIndex);
     if (rightKind === RIGHT_EXPLICIT) writeOriginRef(encoder, rightIndex >= 0 ? rightIndex - i : -1, s.rightReplica, s.rightClock, s.clock, replicaIndex);
     previous = s;
   }
 }
 
-/** An explicit origin: a span distance (even code) or a replica index and clock relative to the span's (odd code). */
+/**
+ * An explicit origin: a span distance `k >= 2` (distance 1 has its own flag) as `k - 1`, or 0 then
+ * a replica index and a clock relative to the span's (an origin inside a span).
+ */
 function writeOriginRef(encoder: Encoder, distance: number, replica: number, clock: number, spanClock: number, replicaIndex: Map<number, number>): void {
-  if (distance > 0) return encoder.writeVarUint(distance * 2);
-  encoder.writeVarUint(replicaIndex.get(replica)! * 2 + 1);
+  if (distance > 1) return encoder.writeVarUint(distance - 1);
+  encoder.writeVarUint(0);
+  encoder.writeVarUint(replicaIndex.get(replica)!);
   encoder.writeVarInt(clock - spanClock);
 }
 
@@ -324,9 +366,17 @@ function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
       span = new Span(previous.replica, end + 1, length, previous.replica, end, previous.rightReplica, previous.rightClock, previous.content === null ? '' : null);
       rightKinds[i] = 255;
     } else {
-      const value = header / 2;
-      const flags = value % 128;
-      let length = Math.floor(value / 128);
+      let value = header / 2;
+      let flags: number;
+      let length: number;
+      if (value < SHORT_CODES) {
+        flags = COMMON_FLAGS[value % COMMON_FLAGS.length]!;
+        length = Math.floor(value / COMMON_FLAGS.length) + 1;
+      } else {
+        value -= SHORT_CODES;
+        flags = value % 128;
+        length = Math.floor(value / 128);
+      }
       if (length === 0) length = decoder.readVarUintIn(PACKED_LENGTH_LIMIT, MAX_CLOCK, 'span length');
       const replica = (flags & REPLICA_EXPLICIT) !== 0 ? replicas[decoder.readVarUintIn(0, replicas.length - 1, 'replica index')] : previous === null ? replicas[0] : previous.replica;
       if (replica === undefined) throw new DecodeError('span without a replica', offset);
@@ -335,8 +385,7 @@ function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
       // The clock needs origin left's replica and clock, so resolve origin left first (it only looks back).
       let leftReplica = NONE;
       let leftClock = 0;
-      const clockDelta = (flags & CLOCK_EXPLICIT) !== 0 ? decoder.readVarInt() : 0;
-      if ((flags & CLOCK_EXPLICIT) !== 0 && clockDelta === 0) throw new DecodeError('explicit clock delta of 0', offset);
+      const clockDelta = (flags & CLOCK_EXPLICIT) !== 0 ? decoder.readVarUintIn(0, MAX_CLOCK - 1, 'clock delta') + 1 : 0;
       if (leftKind === LEFT_UNUSED) throw new DecodeError('unknown origin left kind', offset);
       if (leftKind === LEFT_PREVIOUS) {
         const origin = spans[i - 1];
@@ -391,11 +440,8 @@ function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
 
 function readOriginRef(decoder: Decoder, replicas: readonly number[], offset: number): number | ItemId {
   const code = decoder.readVarUint();
-  if (code % 2 === 0) {
-    if (code === 0) throw new DecodeError('origin at distance 0', offset);
-    return code / 2;
-  }
-  const replica = replicas[(code - 1) / 2];
+  if (code > 0) return code + 1;
+  const replica = replicas[decoder.readVarUint()];
   if (replica === undefined) throw new DecodeError('origin replica out of range', offset);
   return { replica, clock: decoder.readVarInt() };
 }

@@ -4,7 +4,7 @@ import { Doc, mergeUpdates } from '../../../lib/crdt';
 import { RaftClient } from './client';
 import { RaftInvalidUpdateError, RaftUnavailableError } from './errors';
 import { NodeUnreachableError, type HttpExchange, type HttpRequest, type HttpResponse } from './http';
-import { HEADER_NODE_ID, toBase64, type ErrorBody } from './protocol';
+import { HEADER_NODE_ID, decodeMergeBatch, encodeMergeBatch, toBase64, type ErrorBody } from './protocol';
 
 const json = (status: number, body: unknown, nodeId: number): HttpResponse => ({
   status,
@@ -119,6 +119,54 @@ describe('RaftClient', () => {
     await client.merge('a', updates[0]!);
     expect(requests).toHaveLength(2);
     client.close();
+  });
+
+  it('merges into several documents in one turn travel in one /v1/merges request, each with its own result', async () => {
+    const doc = new Doc({ replicaId: 8 });
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u) => updates.push(u));
+    for (let k = 0; k < 4; k++) doc.getText('body').insert(k, 'z');
+    const { requests, exchange } = fake((req) => {
+      if (req.path === '/v1/merges') {
+        const items = decodeMergeBatch(req.body!);
+        return json(200, {
+          results: items.map((item, k) =>
+            item.docId === 'bad'
+              ? { error: 'invalidUpdate', message: 'nope' }
+              : item.docId === 'moved'
+                ? { error: 'unavailable', message: 'leadership lost', leaderId: 0 }
+                : { index: 10 + k, versionVector: toBase64(Uint8Array.of(k)) },
+          ),
+        }, 1);
+      }
+      return ok(1, 42); // the lone retry of 'moved'
+    });
+    const client = new RaftClient({ nodes, exchange, random: () => 0 });
+    const results = await Promise.allSettled([
+      client.merge('a', updates[0]!),
+      client.merge('b', updates[1]!),
+      client.merge('a', updates[2]!),
+      client.merge('bad', updates[3]!),
+      client.merge('moved', updates[3]!),
+    ]);
+    expect(requests[0]!.path).toBe('/v1/merges');
+    const sent = decodeMergeBatch(requests[0]!.body!);
+    expect(sent.map((item) => item.docId)).toEqual(['a', 'b', 'bad', 'moved']);
+    expect(sent[0]!.update).toEqual(mergeUpdates([updates[0]!, updates[2]!]));
+    expect(results[0]).toEqual({ status: 'fulfilled', value: { index: 10, versionVector: Uint8Array.of(0) } });
+    expect(results[2]).toEqual(results[0]);
+    expect(results[1]).toEqual({ status: 'fulfilled', value: { index: 11, versionVector: Uint8Array.of(1) } });
+    expect(results[3]!.status === 'rejected' && results[3]!.reason).toBeInstanceOf(RaftInvalidUpdateError);
+    expect(results[4]).toMatchObject({ status: 'fulfilled', value: { index: 42 } });
+    expect(requests.map((r) => r.path)).toEqual(['/v1/merges', '/v1/docs/moved/merge']);
+    client.close();
+  });
+
+  it('the merge batch codec round-trips and rejects trailing bytes', () => {
+    const items = [{ docId: 'a', update: Uint8Array.of(1, 2) }, { docId: 'doc-2', update: new Uint8Array(0) }];
+    expect(decodeMergeBatch(encodeMergeBatch(items))).toEqual(items);
+    expect(() => decodeMergeBatch(Uint8Array.of(...encodeMergeBatch(items), 0))).toThrow();
+    expect(() => decodeMergeBatch(Uint8Array.of(5))).toThrow();
   });
 
   it('a batch holding a bad update is sent one by one: only the bad merge fails', async () => {

@@ -8,7 +8,9 @@
  *   backoff until the operation's deadline. Merges are idempotent, so a retry after an ambiguous
  *   failure is harmless.
  * - Batches merges: merges of one document issued within `batchWindowMs` are coalesced with
- *   `mergeUpdates` into one command; every caller gets the result of the batch.
+ *   `mergeUpdates` into one command; every caller gets the result of the batch. By default (one
+ *   event-loop turn), the merges of several documents issued in one turn also travel together in
+ *   one `POST /v1/merges` request (one entry per document, each with its own result).
  * - Time, randomness and the HTTP exchange are injectable.
  */
 import { mergeUpdates } from '../../../lib/crdt';
@@ -20,10 +22,12 @@ import {
   HEADER_INDEX,
   HEADER_NODE_ID,
   HEADER_VERSION_VECTOR,
+  encodeMergeBatch,
   fromBase64,
   type Consistency,
   type ErrorBody,
   type ListResponse,
+  type MergeBatchResponse,
   type MergeResponse,
   type NodeStatus,
 } from './protocol';
@@ -95,6 +99,8 @@ export class RaftClient {
   private leaderGuess: string | undefined;
   private nextNode = 0;
   private readonly batches = new Map<string, Batch>();
+  /** The pending end-of-turn flush of every document's batch (default batching only). */
+  private turnFlush: NodeJS.Immediate | undefined;
   private closed = false;
 
   constructor(private readonly options: RaftClientOptions) {
@@ -125,12 +131,10 @@ export class RaftClient {
       if (!batch) {
         batch = { updates: [], bytes: 0, waiters: [], cancel: undefined };
         this.batches.set(docId, batch);
-        const flush = () => this.flush(docId);
         if (window === undefined) {
-          const immediate = setImmediate(flush);
-          batch.cancel = () => clearImmediate(immediate);
+          this.turnFlush ??= setImmediate(() => this.flushTurn());
         } else {
-          const timer = setTimeout(flush, window);
+          const timer = setTimeout(() => this.flush(docId), window);
           batch.cancel = () => clearTimeout(timer);
         }
       }
@@ -169,9 +173,75 @@ export class RaftClient {
 
   /** Flushes pending batches and closes idle connections. */
   close(): void {
+    if (this.turnFlush) clearImmediate(this.turnFlush);
+    this.turnFlush = undefined;
     for (const docId of [...this.batches.keys()]) this.flush(docId);
     this.closed = true;
     this.closeExchange();
+  }
+
+  /** The end of a turn: every document's batch; several documents go in one request. */
+  private flushTurn(): void {
+    this.turnFlush = undefined;
+    const turnBatches = [...this.batches].filter(([, batch]) => batch.cancel === undefined);
+    if (turnBatches.length <= 1) {
+      for (const [docId] of turnBatches) this.flush(docId);
+      return;
+    }
+    const items: { docId: string; update: Uint8Array; batch: Batch }[] = [];
+    for (const [docId, batch] of turnBatches) {
+      const combined = combine(batch);
+      if (combined === undefined) {
+        this.flush(docId); // a bad update in it: sent one by one so only that one fails
+        continue;
+      }
+      this.batches.delete(docId);
+      items.push({ docId, update: combined, batch });
+    }
+    const max = this.options.maxBatchBytes ?? 1 << 20;
+    let chunk: typeof items = [];
+    let bytes = 0;
+    for (const item of items) {
+      if (chunk.length > 0 && bytes + item.update.length > max) {
+        void this.sendMergeBatch(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(item);
+      bytes += item.update.length;
+    }
+    if (chunk.length > 0) void this.sendMergeBatch(chunk);
+  }
+
+  /**
+   * One request for merges into several documents. An `invalidUpdate` fails its merge alone; any
+   * other per-merge error (e.g. leadership lost mid-request) retries that merge on its own.
+   */
+  private async sendMergeBatch(items: readonly { docId: string; update: Uint8Array; batch: Batch }[]): Promise<void> {
+    const settle = (batch: Batch, result: Promise<MergeResult>) =>
+      result.then(
+        (r) => batch.waiters.forEach((w) => w.resolve(r)),
+        (e: Error) => batch.waiters.forEach((w) => w.reject(e)),
+      );
+    if (items.length === 1) {
+      void settle(items[0]!.batch, this.sendMerge(items[0]!.docId, items[0]!.update));
+      return;
+    }
+    let body: MergeBatchResponse;
+    try {
+      const { response } = await this.execute('POST', '/v1/merges', encodeMergeBatch(items), undefined);
+      body = parseJson<MergeBatchResponse>(response);
+      if (!Array.isArray(body.results) || body.results.length !== items.length) throw new RaftProtocolError('merge batch answer does not match the request');
+    } catch (error) {
+      items.forEach((item) => void settle(item.batch, Promise.reject(error as Error)));
+      return;
+    }
+    items.forEach((item, k) => {
+      const result = body.results[k]!;
+      if ('index' in result) void settle(item.batch, Promise.resolve({ index: result.index, versionVector: fromBase64(result.versionVector) }));
+      else if (result.error === 'invalidUpdate') void settle(item.batch, Promise.reject(new RaftInvalidUpdateError(result.message)));
+      else void settle(item.batch, this.sendMerge(item.docId, item.update));
+    });
   }
 
   private flush(docId: string): void {
@@ -179,15 +249,7 @@ export class RaftClient {
     if (!batch) return;
     this.batches.delete(docId);
     batch.cancel?.();
-    let combined: Uint8Array | undefined;
-    if (batch.updates.length === 1) combined = batch.updates[0]!;
-    else {
-      try {
-        combined = mergeUpdates(batch.updates);
-      } catch {
-        combined = undefined; // one of them is bad: send them one by one so only that one fails
-      }
-    }
+    const combined = combine(batch);
     if (combined) {
       this.sendMerge(docId, combined).then(
         (r) => batch.waiters.forEach((w) => w.resolve(r)),
@@ -271,6 +333,16 @@ export class RaftClient {
       if (candidate !== not || this.nodes.length === 1) return candidate;
     }
     return this.nodes[0]!;
+  }
+}
+
+/** The batch's updates as one (`mergeUpdates`), or undefined when one of them does not decode. */
+function combine(batch: Batch): Uint8Array | undefined {
+  if (batch.updates.length === 1) return batch.updates[0]!;
+  try {
+    return mergeUpdates(batch.updates);
+  } catch {
+    return undefined;
   }
 }
 

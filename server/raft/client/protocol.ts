@@ -5,6 +5,9 @@
  *
  *   POST /v1/docs/{docId}/merge        body: update bytes
  *        200 MergeResponse (JSON)       only after the entry is committed AND applied on this node
+ *   POST /v1/merges                    body: encodeMergeBatch(...) (merges into any documents)
+ *        200 MergeBatchResponse (JSON)  once every merge is applied or failed; each one is a
+ *                                       separate entry with its own result (errors per merge)
  *   GET  /v1/docs/{docId}?consistency=linearizable|stale     (default linearizable, via ReadIndex)
  *        200 body: the document's encoded state (empty when unknown),
  *            headers x-raft-found: 1|0, x-raft-index: applied index the read saw,
@@ -15,6 +18,7 @@
  * Every response carries `x-raft-node-id`. Errors are JSON `ErrorBody` with the status of its
  * code (ERROR_STATUS). A follower answers a merge with 421 `notLeader` and the leader hint.
  */
+import { Decoder, Encoder } from '../../../lib/codec';
 
 /** Error codes of the protocol, and their HTTP status. */
 export const ERROR_STATUS = {
@@ -43,6 +47,38 @@ export interface MergeResponse {
   readonly index: number;
   /** base64 of the document's version vector right after the merge was applied. */
   readonly versionVector: string;
+}
+
+/** One merge of a `POST /v1/merges` batch. */
+export interface MergeBatchItem {
+  readonly docId: string;
+  readonly update: Uint8Array;
+}
+
+/** The results of a batch, in the order of its merges: each a MergeResponse or an ErrorBody. */
+export interface MergeBatchResponse {
+  readonly results: readonly (MergeResponse | ErrorBody)[];
+}
+
+/** The body of `POST /v1/merges`: a count, then per merge its document id and update bytes. */
+export function encodeMergeBatch(items: readonly MergeBatchItem[]): Uint8Array {
+  const e = new Encoder(items.reduce((n, item) => n + item.update.length + item.docId.length + 8, 8));
+  e.writeVarUint(items.length);
+  for (const item of items) {
+    e.writeString(item.docId);
+    e.writeBytes(item.update);
+  }
+  return e.toBytes();
+}
+
+/** Decodes `encodeMergeBatch` bytes; throws DecodeError on malformed input. */
+export function decodeMergeBatch(bytes: Uint8Array): MergeBatchItem[] {
+  const d = new Decoder(bytes);
+  const count = d.readVarUintIn(0, d.remaining, 'merge count');
+  const items: MergeBatchItem[] = [];
+  for (let k = 0; k < count; k++) items.push({ docId: d.readString(), update: d.readBytes() });
+  d.expectEnd();
+  return items;
 }
 
 export interface ListResponse {

@@ -10,11 +10,13 @@ import {
   HEADER_INDEX,
   HEADER_NODE_ID,
   HEADER_VERSION_VECTOR,
+  decodeMergeBatch,
   toBase64,
   type Consistency,
   type ErrorBody,
   type ErrorCode,
   type ListResponse,
+  type MergeBatchResponse,
   type MergeResponse,
   type NodeStatus,
 } from '../client/protocol';
@@ -79,6 +81,7 @@ export class ClientServer {
       const parts = url.pathname.split('/').filter((p) => p !== '');
       if (parts[0] !== 'v1') throw new HttpError('notFound', `no route ${url.pathname}`);
       if (req.method === 'GET' && parts.length === 2 && parts[1] === 'status') return this.json(res, 200, this.status());
+      if (req.method === 'POST' && parts.length === 2 && parts[1] === 'merges') return this.json(res, 200, await this.mergeBatch(req));
       if (parts[1] !== 'docs') throw new HttpError('notFound', `no route ${url.pathname}`);
       const consistency = this.consistency(url);
       if (req.method === 'GET' && parts.length === 2) {
@@ -109,6 +112,28 @@ export class ClientServer {
     } catch (error) {
       this.fail(res, error);
     }
+  }
+
+  /**
+   * Several merges in one request: all are proposed in this event-loop turn (so they share one
+   * Ready and one fsync), each as its own entry; each gets its own result or error.
+   */
+  private async mergeBatch(req: IncomingMessage): Promise<MergeBatchResponse> {
+    const body = await this.readBody(req);
+    let items;
+    try {
+      items = decodeMergeBatch(body);
+    } catch (error) {
+      throw new HttpError('badRequest', `bad merge batch: ${(error as Error).message}`);
+    }
+    const node = this.options.node;
+    if (node.role !== 'leader') throw new NotLeaderError(node.leader);
+    const settled = await Promise.allSettled(items.map((item) => node.merge(item.docId, item.update)));
+    return {
+      results: settled.map((s) =>
+        s.status === 'fulfilled' ? { index: s.value.index, versionVector: toBase64(s.value.versionVector) } : this.errorBody(s.reason),
+      ),
+    };
   }
 
   private consistency(url: URL): Consistency {
@@ -174,6 +199,15 @@ export class ClientServer {
   }
 
   private fail(res: ServerResponse, error: unknown): void {
+    const body = this.errorBody(error);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    this.json(res, ERROR_STATUS[body.error], body);
+  }
+
+  private errorBody(error: unknown): ErrorBody {
     let body: ErrorBody;
     if (error instanceof HttpError) body = { error: error.code, message: error.message };
     else if (error instanceof NotLeaderError || error instanceof UnavailableNodeError) {
@@ -184,10 +218,6 @@ export class ClientServer {
       this.options.log(`raft client server: internal error: ${error instanceof Error ? error.stack : String(error)}`);
       body = { error: 'internal', message: error instanceof Error ? error.message : String(error) };
     }
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    this.json(res, ERROR_STATUS[body.error], body);
+    return body;
   }
 }

@@ -2,7 +2,8 @@
  * Integration: three real node processes on loopback (temp data dirs, free ports).
  * A leader is elected; merges are readable from every node; kill -9 of the leader elects a new one
  * and merges go on; every acknowledged merge survives restarting every node; SIGTERM hands over
- * leadership; a corrupt log stops a node with exit code 2.
+ * leadership; merges into several documents travel in one batch request; a corrupt log stops a
+ * node with exit code 2.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,6 +85,14 @@ describe('Raft group as processes', () => {
       for (const text of acknowledged) expect(bodyOf(got.state)).toContain(text);
     }
 
+    // Merges into several documents issued in one turn travel as one POST /v1/merges; each is
+    // its own entry, applied, with its own result.
+    const many = Array.from({ length: 5 }, (_, k) => editor(300 + k));
+    many.forEach((e, k) => e.doc.getText('body').insert(0, `doc${k}`));
+    const results = await Promise.all(many.flatMap((e, k) => e.take().map((u) => client!.merge(`multi-${k}`, u))));
+    expect(new Set(results.map((r) => r.index)).size).toBe(5);
+    for (let k = 0; k < 5; k++) expect(bodyOf((await client.get(`multi-${k}`)).state)).toBe(`doc${k}`);
+
     // kill -9 the leader: a new leader is elected and a merge succeeds.
     await group.node(first.id).kill('SIGKILL');
     const second = await waitFor('a new leader', agreedLeader(group, client));
@@ -102,7 +111,7 @@ describe('Raft group as processes', () => {
       expect(got.found).toBe(true);
     }
     const list = await client.list();
-    expect(list.docs.map((d) => d.docId)).toEqual(['shared-doc']);
+    expect(list.docs.map((d) => d.docId)).toEqual(['multi-0', 'multi-1', 'multi-2', 'multi-3', 'multi-4', 'shared-doc']);
 
     // SIGTERM the leader: it hands over leadership and exits 0.
     const third = await waitFor('a leader', agreedLeader(group, client));

@@ -73,7 +73,7 @@ export interface SqliteStorageOptions {
   readonly path: string;
   /** The group's voters, recorded with snapshots this node creates. */
   readonly voters?: readonly NodeId[];
-  /** Milliseconds between background checkpoints; default 100. 0: checkpoint inline (SQLite's default). */
+  /** Milliseconds between background checkpoints; default 500. 0: checkpoint inline (SQLite's default). */
   readonly checkpointIntervalMs?: number;
 }
 
@@ -172,7 +172,7 @@ export class SqliteStorage implements WritableStorage {
       getMeta: this.db.prepare<MetaRow>('SELECT value, crc FROM meta WHERE key = ?'),
     };
     this.load();
-    const interval = options.checkpointIntervalMs ?? 100;
+    const interval = options.checkpointIntervalMs ?? 500;
     if (interval > 0) this.startCheckpointer(interval);
   }
 

@@ -264,13 +264,15 @@ export class Rga implements Sequence {
     let dest = left;
     let scanning = false;
     let prev = left;
-    let other = left === null ? this.tree.first() : this.tree.next(left);
+    // The loop below only reads the tree (positions, ids), so one walk serves the whole scan.
+    let other = this.tree.walkFrom(left);
     for (;;) {
       if (!scanning) dest = prev;
       if (other === null || other === right) break;
       const current: Span = other;
+      const scannedBefore = prev === left ? null : prev;
       prev = current;
-      other = this.tree.next(current);
+      other = this.tree.walkNext();
       if (current.leftReplica === span.leftReplica && (span.leftReplica === NONE || current.leftClock === span.leftClock)) {
         // Same origin left: a concurrent sibling. Order by origin right, then by replica.
         if (current.rightReplica === span.rightReplica && (span.rightReplica === NONE || current.rightClock === span.rightClock)) {
@@ -283,6 +285,15 @@ export class Rga implements Sequence {
         continue;
       }
       // Origin left before ours: we have passed all of our origin's subtree. After it: skip.
+      // An origin inside the span scanned just before is after ours (no position needed).
+      if (
+        scannedBefore !== null &&
+        current.leftReplica === scannedBefore.replica &&
+        current.leftClock >= scannedBefore.clock &&
+        current.leftClock < scannedBefore.clock + scannedBefore.length
+      ) {
+        continue;
+      }
       if (leftPosition === -2) leftPosition = left === null ? -1 : this.tree.rawPosition(left) + left.length - 1;
       if (this.rawPositionOfId(current.leftReplica, current.leftClock, -1) < leftPosition) break;
     }

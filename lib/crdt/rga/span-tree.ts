@@ -56,6 +56,9 @@ export class SpanTree {
    */
   private cacheLeaf: Leaf | null = null;
   private cacheStart = 0;
+  /** Walk cursor (`walkFrom`/`walkNext`): the leaf and index of the span last returned; null leaf = walked off the end. */
+  private walkLeaf: Leaf | null = null;
+  private walkIndex = 0;
 
   private readonly maxLeaf: number;
   private readonly maxBranch: number;
@@ -129,6 +132,40 @@ export class SpanTree {
     if (this.foundIndex + 1 < leaf.spans.length) return leaf.spans[this.foundIndex + 1] as Span;
     for (let l = leaf.next; l !== null; l = l.next) if (l.spans.length > 0) return l.spans[0] as Span;
     return null;
+  }
+
+  /**
+   * Starts an in-order walk: returns the span after `after` (the first span when null), or null.
+   * `walkNext` continues from there. The tree must not change during a walk.
+   */
+  walkFrom(after: Span | null): Span | null {
+    if (after === null) {
+      this.walkLeaf = this.firstLeaf;
+      this.walkIndex = -1;
+    } else {
+      const leaf = after.leaf as Leaf;
+      this.walkLeaf = leaf;
+      this.walkIndex = leaf.spans.indexOf(after);
+    }
+    return this.walkNext();
+  }
+
+  /** The next span of the walk (see `walkFrom`), or null at the end. O(1) amortised, unlike `next`. */
+  walkNext(): Span | null {
+    let leaf = this.walkLeaf;
+    if (leaf === null) return null;
+    let i = this.walkIndex + 1;
+    while (i >= leaf.spans.length) {
+      leaf = leaf.next;
+      if (leaf === null) {
+        this.walkLeaf = null;
+        return null;
+      }
+      i = 0;
+    }
+    this.walkLeaf = leaf;
+    this.walkIndex = i;
+    return leaf.spans[i] as Span;
   }
 
   /** The span after `span` in document order, or null. */

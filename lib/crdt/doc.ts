@@ -20,7 +20,7 @@ import { FieldTypeError, type ChangeEvent, type ChangeListener, type FieldChange
 import { LwwMapField, LwwRegisterField, OrSetField, PnCounterField, TextField, type FieldHost } from './doc-fields';
 import type { FieldState, FieldStateOf, ReplicaLog, StoredAdd, StoredWrite } from './doc-log';
 import { Rga } from './rga/rga';
-import type { Sequence } from './rga/types';
+import type { IdRange, Sequence } from './rga/types';
 import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps } from './update-codec';
 
 /** Options of a `Doc`. */
@@ -422,17 +422,19 @@ export class Doc extends DocCore {
     if (own.clock === from && deletes.length === 0 && this.fieldsSinceTake.size === 0) return null;
     const ops: Op[] = [];
     // Own ops in clock order: recorded inserts as typed, everything else read back from the log.
+    // An insert that lost characters to a local delete since is re-read (its deleted content is not sent).
     let cursor = from;
     for (const insert of this.insertsSinceTake!) {
       const end = insert.clock + insert.run.length;
       if (insert.clock < cursor || end > own.clock) continue; // not ours to send (cannot happen while tracking)
-      collectLogOps(own, cursor, insert.clock, ops);
-      if (this.deleteSet.intersect(this.replicaId, insert.clock, insert.run.length).length > 0) collectLogOps(own, insert.clock, end, ops);
+      if (cursor < insert.clock) collectLogOps(own, cursor, insert.clock, ops);
+      if (overlapsRange(deletes, this.replicaId, insert.clock, end)) collectLogOps(own, insert.clock, end, ops);
       else appendOp(ops, insert);
       cursor = end;
     }
-    collectLogOps(own, cursor, own.clock, ops);
-    const fields: FieldRef[] = [...this.fieldsSinceTake];
+    if (cursor < own.clock) collectLogOps(own, cursor, own.clock, ops);
+    const fields: FieldRef[] = [];
+    for (const field of this.fieldsSinceTake) fields.push(field);
     for (const op of ops) {
       if (op.kind === 'skip') continue;
       if (!fields.includes(op.field)) fields.push(op.field);
@@ -535,6 +537,14 @@ export class Doc extends DocCore {
     }
     return out;
   }
+}
+
+/** True when one of `ranges` holds an id of `replica` in clocks `[start, end)`. */
+function overlapsRange(ranges: readonly IdRange[], replica: number, start: number, end: number): boolean {
+  for (const range of ranges) {
+    if (range.replica === replica && range.clock < end && range.clock + range.length > start) return true;
+  }
+  return false;
 }
 
 /** Appends a local insert, merging it into the previous one when it continues it (typing). */

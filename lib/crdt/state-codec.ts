@@ -17,9 +17,6 @@ import { MAX_CLOCK, opLength, readFieldTable, readRanges, readReplicaOps, writeF
 
 export const STATE_VERSION = 2;
 
-/** Origins are first looked for this many spans away before building an id map. */
-const NEAR = 64;
-
 /** Lengths up to this are packed into a span's header; longer ones follow it. */
 const PACKED_LENGTH_LIMIT = 2 ** 44;
 
@@ -187,28 +184,33 @@ export function encodeState(input: StateInput): Uint8Array {
   return encoder.toBytes();
 }
 
+/** True when span `j` exists and starts with character (replica, clock). */
+function startsAt(spans: readonly DocumentSpan[], j: number, replica: number, clock: number): boolean {
+  const span = spans[j];
+  return span !== undefined && span.replica === replica && span.clock === clock;
+}
+
 function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaIndex: Map<number, number>, replicas: readonly number[]): void {
   const n = spans.length;
   // id -> index maps, built on the first origin that is neither implied nor a few spans away.
   let starts: IdToIndex | null = null;
   let ends: IdToIndex | null = null;
-  const buildMaps = (): void => {
-    starts = new IdToIndex();
-    ends = new IdToIndex();
-    spans.forEach((s, i) => {
-      starts!.set(s.replica, s.clock, i);
-      ends!.set(s.replica, s.clock + s.length - 1, i);
-    });
+  const buildMap = (atEnd: boolean): IdToIndex => {
+    const map = new IdToIndex();
+    spans.forEach((s, i) => map.set(s.replica, atEnd ? s.clock + s.length - 1 : s.clock, i));
+    return map;
   };
+  // Origins are looked for by scanning, within a budget of a few steps per span, then through maps.
+  let budget = 8 * n;
   const endingAt = (replica: number, clock: number, before: number): number => {
-    for (let j = before - 1; j >= 0 && j >= before - NEAR; j--) if (spans[j]!.replica === replica && spans[j]!.clock + spans[j]!.length - 1 === clock) return j;
-    if (ends === null) buildMaps();
-    return ends!.get(replica, clock);
+    for (let j = before - 1; j >= 0 && budget > 0; j--, budget--) if (spans[j]!.replica === replica && spans[j]!.clock + spans[j]!.length - 1 === clock) return j;
+    ends ??= buildMap(true);
+    return ends.get(replica, clock);
   };
   const startingAt = (replica: number, clock: number, after: number): number => {
-    for (let j = after + 1; j < n && j <= after + NEAR; j++) if (spans[j]!.replica === replica && spans[j]!.clock === clock) return j;
-    if (starts === null) buildMaps();
-    return starts!.get(replica, clock);
+    for (let j = after + 1; j < n && budget > 0; j++, budget--) if (spans[j]!.replica === replica && spans[j]!.clock === clock) return j;
+    starts ??= buildMap(false);
+    return starts.get(replica, clock);
   };
   const predictedRight = predictions(spans, 1);
   let previous: DocumentSpan | null = null;
@@ -234,16 +236,23 @@ function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaInd
     let leftIndex = -1;
     if (s.leftReplica === NONE) leftKind = LEFT_NONE;
     else {
-      leftIndex = endingAt(s.leftReplica, s.leftClock, i);
-      if (leftIndex === i - 1 && leftIndex >= 0) leftKind = LEFT_PREVIOUS;
+      const before = spans[i - 1];
+      if (before !== undefined && before.replica === s.leftReplica && before.clock + before.length - 1 === s.leftClock) {
+        leftIndex = i - 1;
+        leftKind = LEFT_PREVIOUS;
+      } else leftIndex = endingAt(s.leftReplica, s.leftClock, i);
     }
     let rightKind = RIGHT_EXPLICIT;
     let rightIndex = -1;
     if (s.rightReplica === NONE) rightKind = RIGHT_NONE;
     else {
-      rightIndex = startingAt(s.rightReplica, s.rightClock, i);
-      if (rightIndex === i + 1) rightKind = RIGHT_NEXT;
-      else if (rightIndex >= 0 && rightIndex === predictedRight[i]) rightKind = RIGHT_PREDICTED;
+      if (startsAt(spans, i + 1, s.rightReplica, s.rightClock)) {
+        rightIndex = i + 1;
+        rightKind = RIGHT_NEXT;
+      } else if (startsAt(spans, predictedRight[i]!, s.rightReplica, s.rightClock)) {
+        rightIndex = predictedRight[i]!;
+        rightKind = RIGHT_PREDICTED;
+      } else rightIndex = startingAt(s.rightReplica, s.rightClock, i);
     }
     // An origin left given as an id is relative to the span's clock, so the clock cannot be relative to it.
     const base = s.leftReplica === s.replica && !(leftKind === LEFT_EXPLICIT && leftIndex < 0) ? s.leftClock + 1 : 0;

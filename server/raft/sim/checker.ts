@@ -27,6 +27,8 @@ export interface NodeView {
   readonly lastIndex: LogIndex;
   readonly lastTerm: Term;
   termAt(i: LogIndex): Term | undefined;
+  /** What is on the node's disk (synced); a crashed node's view is its own. */
+  readonly durable: NodeView;
 }
 
 /** §5.4.1: is log a strictly more up-to-date than log b? */
@@ -108,6 +110,7 @@ export class SafetyChecker {
       if (c === undefined) {
         this.committed.set(i, { term: t, commitTerm: n.term });
         this.checkProtected(i, t, nodes);
+        this.checkCommitDurable(i, t, nodes);
       } else if (c.term !== t) {
         throw new SafetyViolation('§5.4 commit safety', `node ${n.id} committed term ${t} at index ${i}, already committed with term ${c.term}`);
       }
@@ -136,8 +139,27 @@ export class SafetyChecker {
   }
 
   /**
+   * Commit durability (§5.3, and what makes a leader's send-before-persist safe, thesis §10.2.1):
+   * when an entry becomes committed it is on the DISK (synced) of a majority. A leader that
+   * counted its own entry before writing it, or a follower that acknowledged before syncing,
+   * breaks this before anything else can go wrong.
+   */
+  private checkCommitDurable(index: number, term: Term, nodes: readonly NodeView[]): void {
+    const majority = Math.floor(nodes.length / 2) + 1;
+    const onDisk = nodes.filter((x) => holds(x.durable, index, term));
+    if (onDisk.length < majority) {
+      throw new SafetyViolation(
+        'commit durability',
+        `entry ${term}/${index} was committed while only ${onDisk.length} node(s) (${onDisk.map((x) => x.id).join(',')}) hold it on disk`,
+      );
+    }
+  }
+
+  /**
    * The Ready contract (Figure 2: "updated on stable storage before responding to RPCs"): when a
-   * message leaves a node, the term, vote and entries it vouches for are durable.
+   * message leaves a node after its Ready was persisted, the term, vote and entries it vouches
+   * for are durable. Strict for every message: a vote request needs the candidate's own vote
+   * durable, a granted vote the vote, an acknowledgement the acknowledged entries.
    */
   checkDurableBeforeSend(id: NodeId, messages: readonly Message[], durable: HardState, durableLastIndex: LogIndex): void {
     for (const m of messages) {
@@ -145,11 +167,39 @@ export class SafetyChecker {
       if (durable.term < m.term) {
         throw new SafetyViolation('Ready contract', `node ${id} sent ${m.type} at term ${m.term} while its durable term is ${durable.term}`);
       }
+      if (m.type === 'vote' && durable.term === m.term && durable.vote !== id) {
+        throw new SafetyViolation('Ready contract', `node ${id} asked for votes in term ${m.term} before its own vote was durable`);
+      }
       if (m.type === 'voteResp' && !m.reject && durable.term === m.term && durable.vote !== m.to) {
         throw new SafetyViolation('Ready contract', `node ${id} granted its vote to ${m.to} in term ${m.term} before the vote was durable`);
       }
       if (m.type === 'appResp' && !m.reject && m.index > durableLastIndex) {
         throw new SafetyViolation('Ready contract', `node ${id} acknowledged index ${m.index} with only ${durableLastIndex} durable`);
+      }
+    }
+  }
+
+  /**
+   * The relaxed rule for what a leader sends BEFORE persisting its Ready (thesis §10.2.1): only
+   * appends, heartbeats and snapshots, from a leader, and their term must already be durable (a
+   * follower adopts the term a message carries; the leader's own vote for itself in that term
+   * was synced when it became candidate). They promise nothing about the leader's log: its new
+   * entries count toward a commit only once written (checked end to end by checkCommitDurable).
+   */
+  checkEarlySend(id: NodeId, role: string, messages: readonly Message[], durable: HardState): void {
+    for (const m of messages) {
+      if (m.type === 'preVote' || m.type === 'preVoteResp') continue; // promise nothing durable
+      if (m.type !== 'app' && m.type !== 'heartbeat' && m.type !== 'snap') {
+        throw new SafetyViolation('Ready contract', `node ${id} sent ${m.type} to ${m.to} before persisting its Ready`);
+      }
+      if (role !== 'leader') {
+        throw new SafetyViolation('Ready contract', `node ${id} (${role}) sent ${m.type} before persisting; only a leader may`);
+      }
+      if (durable.term < m.term || (durable.term === m.term && durable.vote !== id)) {
+        throw new SafetyViolation(
+          'Ready contract',
+          `node ${id} sent ${m.type} at term ${m.term} before persisting, with durable term ${durable.term} and vote ${durable.vote}`,
+        );
       }
     }
   }

@@ -1,10 +1,11 @@
 /**
  * Runs the Raft simulation over a range of seeds:
  *   npx tsx server/raft/sim/cli.ts --seeds N [--first-seed S] [--nodes 3|5] [--ticks T]
- *                                  [--bug NAME]... [--no-contract-check]
+ *                                  [--bug NAME]... [--shell-bug NAME] [--no-contract-check]
  * Prints one summary line; on a violation prints the failing seed and exits with status 1.
  */
 import type { PlantedBugs } from '../core/types';
+import type { ShellBug } from './node';
 import { runSimulation } from './simulation';
 
 export interface CliOptions {
@@ -13,9 +14,11 @@ export interface CliOptions {
   readonly nodes: 3 | 5;
   readonly ticks: number;
   readonly bugs?: PlantedBugs;
+  readonly shellBug?: ShellBug;
   readonly checkContract: boolean;
 }
 
+const SHELL_BUG_NAMES = ['sendAllBeforePersist', 'leaderSkipsSync'] as const;
 const BUG_NAMES = ['voteBeforePersist', 'commitPreviousTermByCounting', 'skipElectionRestriction', 'readIndexWithoutHeartbeat'] as const;
 
 export class UsageError extends Error {
@@ -28,6 +31,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let nodes: 3 | 5 = 3;
   let ticks = 300;
   let bugs: PlantedBugs | undefined;
+  let shellBug: ShellBug | undefined;
   let checkContract = true;
   for (let k = 0; k < argv.length; k++) {
     const flag = argv[k];
@@ -57,13 +61,19 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         bugs = { ...bugs, [name]: true };
         break;
       }
+      case '--shell-bug': {
+        const name = SHELL_BUG_NAMES.find((b) => b === value);
+        if (!name) throw new UsageError(`--shell-bug must be one of ${SHELL_BUG_NAMES.join(', ')}`);
+        shellBug = name;
+        break;
+      }
       default:
         throw new UsageError(`unknown argument ${flag}`);
     }
     k++;
-    if (flag !== '--bug' && !Number.isInteger(number)) throw new UsageError(`${flag} needs an integer`);
+    if (flag !== '--bug' && flag !== '--shell-bug' && !Number.isInteger(number)) throw new UsageError(`${flag} needs an integer`);
   }
-  return { seeds, firstSeed, nodes, ticks, checkContract, ...(bugs ? { bugs } : {}) };
+  return { seeds, firstSeed, nodes, ticks, checkContract, ...(bugs ? { bugs } : {}), ...(shellBug ? { shellBug } : {}) };
 }
 
 export interface Summary {
@@ -74,7 +84,8 @@ export interface Summary {
 /** The command-line arguments that replay exactly one seed of a run. */
 function rerunArgs(o: CliOptions, seed: number): string {
   const bugs = Object.keys(o.bugs ?? {}).map((b) => ` --bug ${b}`).join('');
-  return `--seeds 1 --first-seed ${seed} --nodes ${o.nodes} --ticks ${o.ticks}${bugs}${o.checkContract ? '' : ' --no-contract-check'}`;
+  const shell = o.shellBug ? ` --shell-bug ${o.shellBug}` : '';
+  return `--seeds 1 --first-seed ${seed} --nodes ${o.nodes} --ticks ${o.ticks}${bugs}${shell}${o.checkContract ? '' : ' --no-contract-check'}`;
 }
 
 export function runSeeds(o: CliOptions): Summary {
@@ -83,12 +94,18 @@ export function runSeeds(o: CliOptions): Summary {
   let acknowledged = 0;
   let reads = 0;
   let leaders = 0;
+  let earlySends = 0;
+  let crashesBeforeSync = 0;
+  let connectionLost = 0;
   for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
-    const result = runSimulation({ seed, nodes: o.nodes, ticks: o.ticks, checkContract: o.checkContract, ...(o.bugs ? { bugs: o.bugs } : {}) });
+    const result = runSimulation({ seed, nodes: o.nodes, ticks: o.ticks, checkContract: o.checkContract, ...(o.bugs ? { bugs: o.bugs } : {}), ...(o.shellBug ? { shellBug: o.shellBug } : {}) });
     checks += result.checks;
     acknowledged += result.acknowledged;
     reads += result.reads;
     leaders += result.leaders;
+    earlySends += result.earlySends;
+    crashesBeforeSync += result.crashesBeforeSync;
+    connectionLost += result.connectionLost;
     if (result.violation) {
       return {
         line: `FAIL seed=${seed} nodes=${o.nodes} tick=${result.tick}: ${result.violation.message} (rerun: ${rerunArgs(o, seed)})`,
@@ -98,7 +115,7 @@ export function runSeeds(o: CliOptions): Summary {
   }
   const ms = Math.round(performance.now() - started);
   return {
-    line: `ok seeds=${o.firstSeed}..${o.firstSeed + o.seeds - 1} nodes=${o.nodes} ticks=${o.ticks} checks=${checks} leaders=${leaders} acknowledged=${acknowledged} reads=${reads} in ${ms} ms`,
+    line: `ok seeds=${o.firstSeed}..${o.firstSeed + o.seeds - 1} nodes=${o.nodes} ticks=${o.ticks} checks=${checks} leaders=${leaders} acknowledged=${acknowledged} reads=${reads} earlySends=${earlySends} crashesBeforeSync=${crashesBeforeSync} connectionLost=${connectionLost} in ${ms} ms`,
   };
 }
 

@@ -2,10 +2,20 @@
  * One simulated Raft process: the node shell around a RawNode that follows the Ready contract
  * with a simulated disk, a toy state machine and a network. Crashes lose the page cache and
  * unsynced writes; restarts rebuild everything from the durable state.
+ *
+ * The Ready loop is the real node's (node/raft-node.ts drain/persist), step for step:
+ *   0. when rd.leaderMaySendFirst, the messages passing canSendBeforePersist (a leader's appends,
+ *      heartbeats, snapshots) leave FIRST; the simulation may crash the node right there, before
+ *      the write and its sync (the disk then loses everything unsynced);
+ *   1. persist snapshot + entries + hard state, synced when rd.mustSync; a commit-only change is
+ *      not written on its own but kept for the next write (or the next snapshot);
+ *   2. send the other messages (votes, vote replies, acknowledgements; everything when the
+ *      Ready may not send first);
+ *   3. apply; 4. advance.
  */
-import { RawNode, type Ready } from '../core/rawnode';
+import { RawNode, canSendBeforePersist, type Ready } from '../core/rawnode';
 import type { SeededRandom } from '../core/random';
-import { asIndex, type Entry, type LogIndex, type NodeId, type PlantedBugs, type Snapshot } from '../core/types';
+import { asIndex, type Entry, type HardState, type LogIndex, type Message, type NodeId, type PlantedBugs, type Snapshot } from '../core/types';
 import type { MemoryStorage } from '../storage/memory';
 import type { NodeView } from './checker';
 import { SimDisk, applyWrite, type DiskWrite } from './disk';
@@ -48,9 +58,16 @@ export interface NodeHooks {
   onSnapshotRestore(id: NodeId, snapshot: Snapshot, machine: MachineState): void;
   onApply(id: NodeId, entry: Entry, digest: number): void;
   onReadState(id: NodeId, context: string, index: LogIndex): void;
-  /** Called after persisting and before sending: the checker looks at the durable state. */
-  beforeSend(id: NodeId, ready: Ready, disk: SimDisk): void;
-  send(ready: Ready): void;
+  /**
+   * Called before the leader's early messages leave, before persisting (step 0): the checker
+   * looks at what is durable then.
+   */
+  beforeEarlySend(id: NodeId, messages: readonly Message[], disk: SimDisk): void;
+  /** Called after the early send, before the write and its sync: the simulation may crash the node there. */
+  crashBeforeSync(id: NodeId): boolean;
+  /** Called after persisting and before sending the rest: the checker looks at the durable state. */
+  beforeSend(id: NodeId, messages: readonly Message[], disk: SimDisk): void;
+  send(messages: readonly Message[]): void;
   /** Called after each Ready: the simulation may crash the node right there. */
   afterReady(id: NodeId): boolean;
 }
@@ -66,8 +83,21 @@ export interface NodeTuning {
   readonly snapshotEvery: number;
   /** Entries kept before the snapshot index when compacting. */
   readonly keepEntries: number;
+  /** RaftConfig.broadcastCommit (the real node runs with false). */
+  readonly broadcastCommit: boolean;
   readonly bugs?: PlantedBugs;
+  /** Test only: a planted bug in this node shell (see ShellBug). */
+  readonly shellBug?: ShellBug;
 }
+
+/**
+ * Planted bugs in the node SHELL (the core is right; the caller breaks the Ready contract), used
+ * only by bugs.test.ts to prove the checkers catch a shell that sends too early:
+ *   sendAllBeforePersist: every message (votes, acknowledgements too) leaves before the write;
+ *   leaderSkipsSync: a leader that sent first never syncs that Ready's write (as if it stepped
+ *     acknowledgements before its own write was durable): it counts entries it may lose.
+ */
+export type ShellBug = 'sendAllBeforePersist' | 'leaderSkipsSync';
 
 export class SimNode {
   readonly disk: SimDisk;
@@ -77,6 +107,10 @@ export class SimNode {
   pausedUntil = 0;
   incarnation = 0;
   private currentView: NodeView | undefined;
+  /** A hard state newer than the written one that differs from it only in its commit index. */
+  private unsavedHardState: HardState | undefined;
+  /** Readys whose leader messages left before the write (for the summary). */
+  earlySends = 0;
 
   constructor(
     readonly id: NodeId,
@@ -109,20 +143,23 @@ export class SimNode {
         maxInflight: this.tuning.maxInflight,
         preVote: true,
         checkQuorum: true,
+        broadcastCommit: this.tuning.broadcastCommit,
         applied: snapshot.index,
         random: this.random.fork(),
         ...(this.tuning.bugs ? { bugs: this.tuning.bugs } : {}),
       },
       storage,
     );
+    this.unsavedHardState = undefined;
     this.incarnation++;
-    this.currentView = new LiveView(this.id, this.raw.raft);
+    this.currentView = new LiveView(this.id, this.raw.raft, this.disk.durableStorage());
   }
 
   crash(): void {
     this.disk.crash();
     this.raw = undefined;
     this.storage = undefined;
+    this.unsavedHardState = undefined;
     this.currentView = new DurableView(this.id, this.disk.durableStorage());
   }
 
@@ -142,27 +179,27 @@ export class SimNode {
     if (!raw) return;
     while (raw.hasReady()) {
       const rd = raw.ready();
-      // 1. Persist, and sync when required, before anything leaves the node.
-      if (rd.snapshot) this.write({ kind: 'installSnapshot', snapshot: rd.snapshot });
-      if (rd.entries.length > 0) {
-        const first = rd.entries[0]!.index;
-        this.write({ kind: 'append', entries: rd.entries });
-        let prevTerm: number | undefined;
-        try {
-          prevTerm = this.storage!.term(asIndex(first - 1));
-        } catch {
-          prevTerm = undefined;
+      let late = rd.messages;
+      const bug = this.tuning.shellBug;
+      if ((rd.leaderMaySendFirst || bug === 'sendAllBeforePersist') && rd.messages.length > 0) {
+        // 0. The leader's appends, heartbeats and snapshots leave before its own write.
+        const sendFirst = bug === 'sendAllBeforePersist' ? () => true : canSendBeforePersist;
+        const early = rd.messages.filter(sendFirst);
+        late = rd.messages.filter((m) => !sendFirst(m));
+        if (early.length > 0) {
+          this.earlySends++;
+          hooks.beforeEarlySend(this.id, early, this.disk);
+          hooks.send(early);
+          if (hooks.crashBeforeSync(this.id)) return;
         }
-        hooks.onPersist(this.id, rd.entries, prevTerm);
       }
-      if (rd.hardState) this.write({ kind: 'hardState', hardState: rd.hardState });
-      if (rd.mustSync) {
-        this.disk.sync();
-        hooks.onSync(this.id, this.disk.durableCommit());
+      // 1. Persist, and sync when required, before anything else leaves the node.
+      this.persist(rd, hooks);
+      // 2. Send the rest.
+      if (late.length > 0) {
+        hooks.beforeSend(this.id, late, this.disk);
+        hooks.send(late);
       }
-      // 2. Send.
-      hooks.beforeSend(this.id, rd, this.disk);
-      hooks.send(rd);
       // 3. Apply.
       if (rd.snapshot) {
         this.machine = decodeMachine(rd.snapshot.data);
@@ -182,6 +219,35 @@ export class SimNode {
     }
   }
 
+  /** Step 1, as the real node's persist(): one write of snapshot + entries + hard state. */
+  private persist(rd: Ready, hooks: NodeHooks): void {
+    if (!rd.snapshot && rd.entries.length === 0 && !rd.hardState) return;
+    if (!rd.mustSync && !rd.snapshot && rd.entries.length === 0) {
+      // Only the commit index moved: kept for the next write (Raft needs no durable commit).
+      this.unsavedHardState = rd.hardState;
+      return;
+    }
+    const hardState = rd.hardState ?? this.unsavedHardState;
+    if (rd.snapshot) this.write({ kind: 'installSnapshot', snapshot: rd.snapshot });
+    if (rd.entries.length > 0) {
+      const first = rd.entries[0]!.index;
+      this.write({ kind: 'append', entries: rd.entries });
+      let prevTerm: number | undefined;
+      try {
+        prevTerm = this.storage!.term(asIndex(first - 1));
+      } catch {
+        prevTerm = undefined;
+      }
+      hooks.onPersist(this.id, rd.entries, prevTerm);
+    }
+    if (hardState) this.write({ kind: 'hardState', hardState });
+    this.unsavedHardState = undefined;
+    if (rd.mustSync && !(this.tuning.shellBug === 'leaderSkipsSync' && rd.leaderMaySendFirst)) {
+      this.disk.sync();
+      hooks.onSync(this.id, this.disk.durableCommit());
+    }
+  }
+
   /** Snapshots the state machine and compacts the log every `snapshotEvery` applied entries. */
   private maybeCompact(): void {
     const every = this.tuning.snapshotEvery;
@@ -189,6 +255,9 @@ export class SimNode {
     const snapIndex = this.storage.snapshot().index;
     const applied = this.machine.index;
     if (applied - snapIndex < every || applied > this.storage.lastIndex()) return;
+    // The written commit index must cover the snapshot (a restart starts with applied = its index).
+    if (this.unsavedHardState) this.write({ kind: 'hardState', hardState: this.unsavedHardState });
+    this.unsavedHardState = undefined;
     this.write({ kind: 'createSnapshot', index: applied, data: encodeMachine(this.machine) });
     const compactTo = applied - this.tuning.keepEntries;
     if (compactTo >= this.storage.firstIndex()) this.write({ kind: 'compact', index: asIndex(compactTo) });

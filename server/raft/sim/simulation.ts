@@ -8,7 +8,7 @@ import { RaftInvariantError } from '../core/storage';
 import { asNodeId, type LogIndex, type NodeId, type PlantedBugs } from '../core/types';
 import { SafetyChecker, SafetyViolation, type NodeView } from './checker';
 import { SimNetwork } from './network';
-import { SimNode, type NodeHooks } from './node';
+import { SimNode, type NodeHooks, type ShellBug } from './node';
 
 export interface SimOptions {
   readonly seed: number;
@@ -16,10 +16,17 @@ export interface SimOptions {
   /** Virtual ticks with faults. */
   readonly ticks: number;
   readonly bugs?: PlantedBugs;
+  /** Test only: a planted bug in the node shell. */
+  readonly shellBug?: ShellBug;
   /** After the faults, heal everything and require progress (default true). */
   readonly liveness?: boolean;
   /** Check the Ready contract directly (default true); off, only end-to-end properties catch it. */
   readonly checkContract?: boolean;
+  /**
+   * RaftConfig.broadcastCommit for every node. Default: from the seed, false (as the real node
+   * runs) for odd seeds, true (the core's default) for even ones.
+   */
+  readonly broadcastCommit?: boolean;
 }
 
 export interface SimResult {
@@ -31,6 +38,12 @@ export interface SimResult {
   readonly acknowledged: number;
   readonly reads: number;
   readonly messages: number;
+  /** Readys whose leader messages left before the leader's own write (the §10.2.1 fast path). */
+  readonly earlySends: number;
+  /** Crashes between such an early send and the write's sync. */
+  readonly crashesBeforeSync: number;
+  /** Connection-lost hints delivered to a crashed node's peers. */
+  readonly connectionLost: number;
 }
 
 interface PendingRead {
@@ -59,8 +72,12 @@ export class Simulation {
   /** Where the liveness write was first applied. */
   private livenessIndex: LogIndex | undefined;
   messages = 0;
+  crashesBeforeSync = 0;
+  connectionLost = 0;
+  /** Connection-lost hints on their way: `to` learns at `at` that its connection to `from` closed. */
+  private lostConnections: { at: number; to: NodeId; from: NodeId; incarnation: number }[] = [];
   /** Fault rates for this run, drawn from the seed. */
-  private rates: { crash: number; restart: number; partition: number; heal: number; pause: number; crashAfterReady: number; propose: number; read: number; transfer: number };
+  private rates: { crash: number; restart: number; partition: number; heal: number; pause: number; crashAfterReady: number; crashBeforeSync: number; connectionLost: number; propose: number; read: number; transfer: number };
 
   constructor(private readonly options: SimOptions) {
     this.random = new SeededRandom(options.seed);
@@ -80,6 +97,11 @@ export class Simulation {
       propose: r.pick([0.2, 0.5, 1]),
       read: r.pick([0.05, 0.3]),
       transfer: r.pick([0, 0.01, 0.03]),
+      // A crash right after a leader's early send, before its own write is synced.
+      crashBeforeSync: r.pick([0, 0.002, 0.01]),
+      // Whether a crashed node's peers see its TCP connections close (a process crash closes
+      // them; a power loss or a cut cable may not).
+      connectionLost: r.pick([0, 0.5, 1]),
     };
     const voters = Array.from({ length: options.nodes }, (_, k) => asNodeId(k + 1));
     const tuning = {
@@ -90,7 +112,9 @@ export class Simulation {
       maxInflight: r.pick([1, 2, 16]),
       snapshotEvery: r.pick([0, 5, 20]),
       keepEntries: r.pick([0, 2]),
+      broadcastCommit: options.broadcastCommit ?? options.seed % 2 === 0,
       ...(options.bugs ? { bugs: options.bugs } : {}),
+      ...(options.shellBug ? { shellBug: options.shellBug } : {}),
     };
     this.nodes = voters.map((id) => new SimNode(id, voters, tuning, r.fork()));
   }
@@ -114,7 +138,7 @@ export class Simulation {
    * within 200 ticks plus 4 per entry of backlog.
    */
   private checkLiveness(): void {
-    this.rates = { ...this.rates, crash: 0, partition: 0, heal: 0, pause: 0, crashAfterReady: 0, propose: 0, read: 0, transfer: 0 };
+    this.rates = { ...this.rates, crash: 0, partition: 0, heal: 0, pause: 0, crashAfterReady: 0, crashBeforeSync: 0, propose: 0, read: 0, transfer: 0 };
     this.network.heal();
     this.network.faults = { drop: 0, duplicate: 0, maxDelay: 1 };
     for (const n of this.nodes) {
@@ -155,6 +179,9 @@ export class Simulation {
       acknowledged: this.acknowledged,
       reads: this.readsServed,
       messages: this.messages,
+      earlySends: this.nodes.reduce((sum, n) => sum + n.earlySends, 0),
+      crashesBeforeSync: this.crashesBeforeSync,
+      connectionLost: this.connectionLost,
     };
   }
 
@@ -175,6 +202,7 @@ export class Simulation {
       n.raw!.tick();
       this.settle(n);
     }
+    this.deliverLostConnections();
     const due = this.network.takeDue(this.now, (to) => this.isActive(this.node(to)));
     for (const m of due) {
       const n = this.node(m.to);
@@ -227,6 +255,35 @@ export class Simulation {
   private crash(n: SimNode): void {
     n.crash();
     this.network.dropTo(n.id);
+    // The peers may see the crashed process's connections close, each after a network delay.
+    for (const peer of this.nodes) {
+      if (peer === n || !peer.alive || !this.random.chance(this.rates.connectionLost)) continue;
+      const at = this.now + 1 + this.random.nextInt(this.network.faults.maxDelay);
+      this.lostConnections.push({ at, to: peer.id, from: n.id, incarnation: peer.incarnation });
+    }
+  }
+
+  /**
+   * Delivers due connection-lost hints (RawNode.reportConnectionLost, as the real transport's
+   * onPeerLost): a follower of the crashed leader campaigns early; everyone else ignores it.
+   */
+  private deliverLostConnections(): void {
+    if (this.lostConnections.length === 0) return;
+    const due = this.lostConnections.filter((l) => l.at <= this.now);
+    if (due.length === 0) return;
+    this.lostConnections = this.lostConnections.filter((l) => l.at > this.now);
+    for (const l of due) {
+      const peer = this.node(l.to);
+      // A peer that restarted since has no connection to lose; a paused one is told when it resumes.
+      if (!peer.alive || peer.incarnation !== l.incarnation) continue;
+      if (peer.pausedUntil > this.now) {
+        this.lostConnections.push({ ...l, at: peer.pausedUntil });
+        continue;
+      }
+      this.connectionLost++;
+      peer.raw!.reportConnectionLost(l.from);
+      this.settle(peer);
+    }
   }
 
   private runClients(): void {
@@ -281,10 +338,21 @@ export class Simulation {
       read.index = index;
       this.serveReads(id);
     },
-    beforeSend: (id, rd, disk) => {
+    beforeEarlySend: (id, messages, disk) => {
+      if (this.options.checkContract === false) return;
+      this.checker.checkEarlySend(id, this.node(id).raw!.raft.role, messages, disk.durableStorage().initialState().hardState);
+    },
+    crashBeforeSync: (id) => {
+      // The leader's appends are out, its own write not yet synced: a crash loses it.
+      if (!this.random.chance(this.rates.crashBeforeSync)) return false;
+      this.crashesBeforeSync++;
+      this.crash(this.node(id));
+      return true;
+    },
+    beforeSend: (id, messages, disk) => {
       if (this.options.checkContract === false) return;
       const durable = disk.durableStorage();
-      this.checker.checkDurableBeforeSend(id, rd.messages, durable.initialState().hardState, durable.lastIndex());
+      this.checker.checkDurableBeforeSend(id, messages, durable.initialState().hardState, durable.lastIndex());
     },
     afterReady: (id) => {
       // A crash at an arbitrary point: after the messages left, before the next sync.
@@ -292,8 +360,8 @@ export class Simulation {
       this.crash(this.node(id));
       return true;
     },
-    send: (rd) => {
-      for (const m of rd.messages) this.network.send(m, this.now);
+    send: (messages) => {
+      for (const m of messages) this.network.send(m, this.now);
     },
   };
 

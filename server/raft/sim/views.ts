@@ -9,7 +9,10 @@ import type { NodeView } from './checker';
 
 export class LiveView implements NodeView {
   readonly alive = true;
-  constructor(readonly id: NodeId, private readonly raft: Raft) {}
+  readonly durable: NodeView;
+  constructor(readonly id: NodeId, private readonly raft: Raft, durable: MemoryStorage) {
+    this.durable = new DurableView(id, durable);
+  }
   get role(): string {
     return this.raft.role;
   }
@@ -37,24 +40,27 @@ export class LiveView implements NodeView {
 export class DurableView implements NodeView {
   readonly alive = false;
   readonly role = 'down';
-  constructor(readonly id: NodeId, private readonly durable: MemoryStorage) {}
+  get durable(): NodeView {
+    return this;
+  }
+  constructor(readonly id: NodeId, private readonly store: MemoryStorage) {}
   get term(): Term {
-    return this.durable.initialState().hardState.term;
+    return this.store.initialState().hardState.term;
   }
   get commit(): LogIndex {
-    return this.durable.initialState().hardState.commit;
+    return this.store.initialState().hardState.commit;
   }
   get firstIndex(): LogIndex {
-    return this.durable.firstIndex();
+    return this.store.firstIndex();
   }
   get lastIndex(): LogIndex {
-    return this.durable.lastIndex();
+    return this.store.lastIndex();
   }
   get lastTerm(): Term {
-    return this.durable.term(this.durable.lastIndex());
+    return this.store.term(this.store.lastIndex());
   }
   termAt(i: LogIndex): Term | undefined {
-    if (i < this.durable.firstIndex() - 1 || i > this.durable.lastIndex()) return undefined;
-    return this.durable.term(i);
+    if (i < this.store.firstIndex() - 1 || i > this.store.lastIndex()) return undefined;
+    return this.store.term(i);
   }
 }

@@ -79,6 +79,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 export interface Summary {
   readonly line: string;
   readonly failingSeed?: number;
+  /** Totals over the seeds run, to show which paths a run exercised. */
+  readonly totals: { readonly earlySends: number; readonly crashesBeforeSync: number; readonly connectionLost: number; readonly acknowledged: number };
 }
 
 /** The command-line arguments that replay exactly one seed of a run. */
@@ -110,12 +112,14 @@ export function runSeeds(o: CliOptions): Summary {
       return {
         line: `FAIL seed=${seed} nodes=${o.nodes} tick=${result.tick}: ${result.violation.message} (rerun: ${rerunArgs(o, seed)})`,
         failingSeed: seed,
+        totals: { earlySends, crashesBeforeSync, connectionLost, acknowledged },
       };
     }
   }
   const ms = Math.round(performance.now() - started);
   return {
     line: `ok seeds=${o.firstSeed}..${o.firstSeed + o.seeds - 1} nodes=${o.nodes} ticks=${o.ticks} checks=${checks} leaders=${leaders} acknowledged=${acknowledged} reads=${reads} earlySends=${earlySends} crashesBeforeSync=${crashesBeforeSync} connectionLost=${connectionLost} in ${ms} ms`,
+    totals: { earlySends, crashesBeforeSync, connectionLost, acknowledged },
   };
 }
 

@@ -44,7 +44,7 @@ export function maybeLoadInBulk(target: LoadTarget, state: DecodedState): boolea
       timeline,
       (span) => {
         if (span.clock !== expected || !ready) fits = false;
-        else if (span.content !== null && residual.intersect(span.replica, span.clock, span.length).length > 0) fits = false;
+        else if (span.content !== null && !residual.isEmpty && residual.intersect(span.replica, span.clock, span.length).length > 0) fits = false;
         expected = span.clock + span.length;
       },
       (op) => {

@@ -80,6 +80,10 @@ export interface ReplicaTimeline {
 /** Visits a timeline's spans and ops in clock order; stops when `visitOp` returns false. */
 export function walkTimeline(timeline: ReplicaTimeline, visitSpan: (span: Span, field: FieldRef) => void, visitOp: (op: Op, index: number) => boolean): void {
   const { spans, spanFields, ops } = timeline;
+  if (ops.length === 0) {
+    for (let i = 0; i < spans.length; i++) visitSpan(spans[i]!, spanFields[i]!);
+    return;
+  }
   let j = 0;
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
@@ -358,8 +362,9 @@ function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
   const spans: Span[] = new Array(n);
   // Origins resolved after every span is read: right ones may point forward. Codes: kind, then a value.
   const rightKinds = new Uint8Array(n);
-  const rightValues: (number | ItemId)[] = new Array(n);
-  const leftAbsolute: (ItemId | null)[] = new Array(n).fill(null);
+  // Explicit origins, by span index (rare: sparse maps rather than arrays of n).
+  const rightValues = new Map<number, number | ItemId>();
+  const leftAbsolute = new Map<number, ItemId>();
   let visible = 0;
   let previous: Span | null = null;
   for (let i = 0; i < n; i++) {
@@ -411,12 +416,13 @@ function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
         } else {
           leftReplica = ref.replica;
           leftClock = ref.clock; // relative to the span clock, fixed below
-          leftAbsolute[i] = ref;
+          leftAbsolute.set(i, ref);
         }
       }
-      const base = leftAbsolute[i] === null && leftReplica === replica ? leftClock + 1 : 0;
+      const absoluteLeft = leftAbsolute.has(i);
+      const base = !absoluteLeft && leftReplica === replica ? leftClock + 1 : 0;
       let clock: number;
-      if (leftAbsolute[i] !== null) {
+      if (absoluteLeft) {
         // An absolute origin left is relative to the span's clock, which then cannot depend on it.
         clock = clockDelta;
         leftClock += clock;
@@ -427,7 +433,7 @@ function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
       rightKinds[i] = rightKind;
       if (rightKind === RIGHT_EXPLICIT) {
         const ref = readOriginRef(decoder, replicas, offset);
-        rightValues[i] = typeof ref === 'number' ? ref : { replica: ref.replica, clock: ref.clock + clock };
+        rightValues.set(i, typeof ref === 'number' ? ref : { replica: ref.replica, clock: ref.clock + clock });
       }
     }
     if (span.content !== null) visible += span.length;
@@ -455,7 +461,7 @@ function readOriginRef(decoder: Decoder, replicas: readonly number[], offset: nu
   return { replica, clock: decoder.readVarInt() };
 }
 
-function resolveRightOrigins(spans: Span[], kinds: Uint8Array, values: (number | ItemId)[]): void {
+function resolveRightOrigins(spans: Span[], kinds: Uint8Array, values: ReadonlyMap<number, number | ItemId>): void {
   const n = spans.length;
   const predicted = predictions(spans, 1);
   for (let i = n - 1; i >= 0; i--) {
@@ -476,7 +482,7 @@ function resolveRightOrigins(spans: Span[], kinds: Uint8Array, values: (number |
         target = predicted[i]!;
         break;
       case RIGHT_EXPLICIT: {
-        const value = values[i]!;
+        const value = values.get(i)!;
         if (typeof value !== 'number') {
           s.rightReplica = value.replica;
           s.rightClock = value.clock;
@@ -503,7 +509,8 @@ function resolveRightOrigins(spans: Span[], kinds: Uint8Array, values: (number |
 }
 
 /** Origins given as ids must name a character left (resp. right) of their span. */
-function validateAbsoluteOrigins(spans: readonly Span[], left: readonly (ItemId | null)[], right: readonly (number | ItemId)[]): void {
+function validateAbsoluteOrigins(spans: readonly Span[], left: ReadonlyMap<number, ItemId>, right: ReadonlyMap<number, number | ItemId>): void {
+  if (left.size === 0 && right.size === 0) return;
   let index: Map<number, Span[]> | null = null;
   const position = (id: ItemId): number => {
     if (index === null) {
@@ -528,12 +535,11 @@ function validateAbsoluteOrigins(spans: readonly Span[], left: readonly (ItemId 
     return -1;
   };
   for (let i = 0; i < spans.length; i++) {
-    const l = left[i];
-    if (l !== null && l !== undefined) {
+    if (left.has(i)) {
       const at = position({ replica: spans[i]!.leftReplica, clock: spans[i]!.leftClock });
       if (at < 0 || at >= i) throw new DecodeError('origin left is not a character before its span', -1);
     }
-    const r = right[i];
+    const r = right.get(i);
     if (r !== undefined && typeof r !== 'number') {
       const at = position(r);
       if (at <= i) throw new DecodeError('origin right is not a character after its span', -1);

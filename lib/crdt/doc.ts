@@ -20,7 +20,7 @@ import { FieldTypeError, type ChangeEvent, type ChangeListener, type FieldChange
 import { LwwMapField, LwwRegisterField, OrSetField, PnCounterField, TextField, type FieldHost } from './doc-fields';
 import type { FieldState, FieldStateOf, ReplicaLog, StoredAdd, StoredWrite } from './doc-log';
 import { Rga } from './rga/rga';
-import type { IdRange, Sequence } from './rga/types';
+import type { Sequence } from './rga/types';
 import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps } from './update-codec';
 
 /** Options of a `Doc`. */
@@ -423,12 +423,16 @@ export class Doc extends DocCore {
     const ops: Op[] = [];
     // Own ops in clock order: recorded inserts as typed, everything else read back from the log.
     // An insert that lost characters to a local delete since is re-read (its deleted content is not sent).
+    // Own deleted clocks since the last take, sorted; walked along with the inserts (also in clock order).
+    const ownDeletes = deletes.length === 0 ? deletes : normalizeRanges(deletes).filter((range) => range.replica === this.replicaId);
+    let next = 0;
     let cursor = from;
     for (const insert of this.insertsSinceTake!) {
       const end = insert.clock + insert.run.length;
       if (insert.clock < cursor || end > own.clock) continue; // not ours to send (cannot happen while tracking)
       if (cursor < insert.clock) collectLogOps(own, cursor, insert.clock, ops);
-      if (overlapsRange(deletes, this.replicaId, insert.clock, end)) collectLogOps(own, insert.clock, end, ops);
+      while (next < ownDeletes.length && ownDeletes[next]!.clock + ownDeletes[next]!.length <= insert.clock) next++;
+      if (next < ownDeletes.length && ownDeletes[next]!.clock < end) collectLogOps(own, insert.clock, end, ops);
       else appendOp(ops, insert);
       cursor = end;
     }
@@ -537,14 +541,6 @@ export class Doc extends DocCore {
     }
     return out;
   }
-}
-
-/** True when one of `ranges` holds an id of `replica` in clocks `[start, end)`. */
-function overlapsRange(ranges: readonly IdRange[], replica: number, start: number, end: number): boolean {
-  for (const range of ranges) {
-    if (range.replica === replica && range.clock < end && range.clock + range.length > start) return true;
-  }
-  return false;
 }
 
 /** Appends a local insert, merging it into the previous one when it continues it (typing). */

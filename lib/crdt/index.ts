@@ -1,5 +1,5 @@
 /** The document core: `Doc` and the CRDT types it is made of. */
-export { Doc, mergeUpdates, type DocOptions } from './doc';
+export { Doc, mergeUpdates, LocalChangesNotTrackedError, type DocOptions } from './doc';
 export { TextField, OrSetField, LwwMapField, LwwRegisterField, PnCounterField } from './doc-fields';
 export { FieldTypeError, type ChangeEvent, type FieldChange, type ChangeListener, type UpdateListener, type TextListener } from './doc-events';
 export { OrSet, type Dot } from './orset';

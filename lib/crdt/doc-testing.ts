@@ -114,3 +114,28 @@ export function snapshot(doc: Doc): StateSnapshot {
     pending: doc.pendingCount(),
   };
 }
+
+/**
+ * One local edit on the `body` text, derived from `label` (so concurrent edits land at different
+ * places): inserts the label, and when the text is longer than `deleteAbove`, sometimes deletes
+ * `deleteLength` characters too, in one transaction. Returns the transaction's update.
+ */
+export function editBodyText(doc: Doc, label: string, deleteAbove: number, deleteLength: number): Uint8Array {
+  let update: Uint8Array | null = null;
+  const off = doc.on('update', (bytes: Uint8Array) => {
+    update = bytes;
+  });
+  try {
+    const text = doc.getText('body');
+    let hash = 0;
+    for (const char of label) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+    doc.transact(() => {
+      text.insert(hash % (text.length + 1), label);
+      if (text.length > deleteAbove && hash % 3 === 0) text.delete(hash % (text.length - 5), deleteLength);
+    });
+  } finally {
+    off();
+  }
+  if (update === null) throw new Error('the edit produced no update');
+  return update;
+}

@@ -2,27 +2,10 @@ import { describe } from 'vitest';
 import { Doc } from '../../lib/crdt';
 import { docFactory } from './doc-factory';
 import { defineRelaySuite, type RelaySuiteDriver } from './relay-suite';
+import { editBodyText } from '../../lib/crdt/doc-testing';
 
-/** Inserts `label` at a position derived from the label, so concurrent edits interleave in the text. */
-function editText(doc: Doc, label: string): Uint8Array {
-  let update: Uint8Array | null = null;
-  const off = doc.on('update', (bytes: Uint8Array) => {
-    update = bytes;
-  });
-  try {
-    const text = doc.getText('body');
-    let hash = 0;
-    for (const char of label) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-    doc.transact(() => {
-      text.insert(hash % (text.length + 1), label);
-      if (text.length > 40 && hash % 3 === 0) text.delete(hash % (text.length - 5), 3);
-    });
-  } finally {
-    off();
-  }
-  if (update === null) throw new Error('the edit produced no update');
-  return update;
-}
+/** One local edit on the body text (an insert, sometimes a delete too), returning its update. */
+const editText = (doc: Doc, label: string): Uint8Array => editBodyText(doc, label, 40, 3);
 
 export const docDriver: RelaySuiteDriver<Doc> = {
   factory: docFactory,

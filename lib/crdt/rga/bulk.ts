@@ -8,7 +8,7 @@
  */
 import { Rga } from './rga';
 import { ReferenceRga } from './reference';
-import { NONE, Span } from './span';
+import { NONE, Span, spanContinues } from './span';
 import { Branch, Leaf } from './span-tree';
 import type { Sequence } from './types';
 
@@ -30,15 +30,7 @@ export interface DocumentSpan {
 
 /** True when `next` continues `head`: same replica, next clock, origin left = head's last, same origin right and deletedness. */
 function continues(head: DocumentSpan, next: DocumentSpan): boolean {
-  return (
-    head.replica === next.replica &&
-    head.clock + head.length === next.clock &&
-    next.leftReplica === next.replica &&
-    next.leftClock === next.clock - 1 &&
-    head.rightReplica === next.rightReplica &&
-    (next.rightReplica === NONE || head.rightClock === next.rightClock) &&
-    (head.content === null) === (next.content === null)
-  );
+  return spanContinues(head, next) && (head.content === null) === (next.content === null);
 }
 
 function pushSpan(out: DocumentSpan[], span: DocumentSpan): void {

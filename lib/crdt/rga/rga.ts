@@ -8,7 +8,7 @@
 import { MissingOriginError, SequenceRangeError } from './errors';
 import { IdIndex } from './id-index';
 import { pushDelete, pushInsert, pushRange, pushRun, validateRun } from './shared';
-import { NONE, Span } from './span';
+import { NONE, Span, spanContinues } from './span';
 import { SpanTree, type SpanTreeOptions } from './span-tree';
 import type { IdRange, InsertRun, ItemId, Sequence, TextDelta } from './types';
 
@@ -126,7 +126,7 @@ export class Rga implements Sequence {
     const content = span.content as string;
     if (offset > 0 && offset + take === span.length) {
       const next = this.tree.nextOfFound();
-      if (next === null || next.content !== null || !this.continues(span, next)) return false;
+      if (next === null || next.content !== null || !spanContinues(span, next)) return false;
       span.length = offset;
       span.content = content.slice(0, offset);
       next.clock -= take;
@@ -138,7 +138,7 @@ export class Rga implements Sequence {
     }
     if (offset === 0 && take < span.length) {
       const prev = this.tree.prevOfFound();
-      if (prev === null || prev.content !== null || !this.continues(prev, span)) return false;
+      if (prev === null || prev.content !== null || !spanContinues(prev, span)) return false;
       span.clock += take;
       span.length -= take;
       span.leftReplica = span.replica;
@@ -362,20 +362,9 @@ export class Rga implements Sequence {
 
   /** True when deleted `next` continues deleted `head` (ids, origins), so they can be one span. */
   private continuesDeleted(head: Span, next: Span): boolean {
-    return head.content === null && next.content === null && this.continues(head, next);
+    return head.content === null && next.content === null && spanContinues(head, next);
   }
 
-  /** True when `next`'s characters continue `head`'s: same replica, next clock, origin left = head's last, same origin right. */
-  private continues(head: Span, next: Span): boolean {
-    return (
-      head.replica === next.replica &&
-      head.clock + head.length === next.clock &&
-      next.leftReplica === next.replica &&
-      next.leftClock === next.clock - 1 &&
-      head.rightReplica === next.rightReplica &&
-      (next.rightReplica === NONE || head.rightClock === next.rightClock)
-    );
-  }
 
   /** Merges deleted `next` into deleted `head`, which it continues. */
   private absorb(head: Span, next: Span): void {

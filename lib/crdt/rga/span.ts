@@ -6,6 +6,32 @@
 /** Replica number standing for "no origin" (document start or end). Replica ids are uint32. */
 export const NONE = -1;
 
+/** The id and origin fields of a span, as both the tree's `Span` and bulk loading's spans have them. */
+export interface SpanIds {
+  readonly replica: number;
+  readonly clock: number;
+  readonly length: number;
+  readonly leftReplica: number;
+  readonly leftClock: number;
+  readonly rightReplica: number;
+  readonly rightClock: number;
+}
+
+/**
+ * True when `next`'s characters continue `head`'s (so they could be one span): same replica, next
+ * clock, origin left = head's last character, same origin right.
+ */
+export function spanContinues(head: SpanIds, next: SpanIds): boolean {
+  return (
+    head.replica === next.replica &&
+    head.clock + head.length === next.clock &&
+    next.leftReplica === next.replica &&
+    next.leftClock === next.clock - 1 &&
+    head.rightReplica === next.rightReplica &&
+    (next.rightReplica === NONE || head.rightClock === next.rightClock)
+  );
+}
+
 /** A node of the span tree's bottom level; see `span-tree.ts`. */
 export interface SpanLeafRef {
   readonly spans: Span[];

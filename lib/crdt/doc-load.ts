@@ -25,6 +25,13 @@ export interface LoadTarget {
   drainPending(): void;
 }
 
+/** True when a document holds nothing yet (no fields, ops, deletes or pending ops): a full state can be applied to it in bulk. */
+export function isEmptyForBulk(fields: ReadonlyMap<string, FieldState>, logs: ReadonlyMap<ReplicaId, ReplicaLog>, deleteSet: DeleteSet, pending: ReadonlyMap<ReplicaId, readonly Op[]>): boolean {
+  if (fields.size > 0 || !deleteSet.isEmpty || pending.size > 0) return false;
+  for (const log of logs.values()) if (log.clock > 0) return false;
+  return true;
+}
+
 /** Loads `state` into `target` in bulk; returns false (having only declared the fields) when it must be integrated instead. */
 export function maybeLoadInBulk(target: LoadTarget, state: DecodedState): boolean {
   const sequences = new Map<string, Rga>();

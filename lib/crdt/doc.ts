@@ -13,7 +13,7 @@ import { InvalidDeltaError } from './counter';
 import { normalizeRanges } from './delete-set';
 import { DocCore, type Transaction } from './doc-core';
 import { collectLogOps, collectNonTextOps, appendOp, trimFront } from './doc-encode';
-import { maybeLoadInBulk } from './doc-load';
+import { isEmptyForBulk, maybeLoadInBulk } from './doc-load';
 import { documentSpans, type DocumentSpan } from './rga/bulk';
 import { STATE_VERSION, decodeState, encodeState, stateAsUpdate } from './state-codec';
 import { FieldTypeError, type ChangeEvent, type ChangeListener, type FieldChange, type TextListener, type UpdateListener } from './doc-events';
@@ -395,6 +395,35 @@ export class Doc extends DocCore {
    * every causally ready operation and buffers the rest. Idempotent and order-insensitive.
    */
   apply(update: Uint8Array, origin?: unknown): void {
+    if (update[0] === STATE_VERSION && this.transaction === null && isEmptyForBulk(this.fields, this.logs, this.deleteSet, this.pending)) {
+      // A full state into an empty replica: validate it all, then build it in bulk as `load` does.
+      const state = decodeState(update);
+      for (const [, timeline] of state.timeline) {
+        for (const op of timeline.ops) if (op.kind === 'mapSet' || op.kind === 'registerSet') this.hlc.checkSkew(op.ts);
+      }
+      this.beginTransaction(false, origin);
+      try {
+        const target = {
+          declareField: (ref: FieldRef) => this.declareField(ref, false),
+          deleteSet: this.deleteSet,
+          logOf: (replica: ReplicaId) => this.logOf(replica),
+          integrateOne: (log: ReplicaLog, op: Op) => this.integrateOne(log, op),
+          enqueue: (replica: ReplicaId, ops: readonly Op[]) => this.enqueue(replica, ops),
+          drainPending: () => this.drainPending(),
+        };
+        if (!maybeLoadInBulk(target, state)) this.integrateUpdate(stateAsUpdate(state));
+        else if (this.recording) {
+          // The bulk build records no deltas: each text arrives as one insert of its whole text.
+          for (const name of state.texts.keys()) {
+            const field = this.fields.get(name)!;
+            if (field.kind === 'text' && field.sequence.length > 0) this.recordText(field, [{ index: 0, insert: field.sequence.toString() }]);
+          }
+        }
+      } finally {
+        this.endTransaction();
+      }
+      return;
+    }
     const decoded = decodeUpdate(update);
     this.validate(decoded);
     if (this.transaction !== null) return this.integrateUpdate(decoded);

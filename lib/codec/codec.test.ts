@@ -157,6 +157,29 @@ describe('decoder robustness', () => {
     }
   });
 
+  it('readString: ASCII loop and TextDecoder agree around the short-string limit; bad bytes throw', () => {
+    for (const length of [0, 1, 2, 31, 32, 33, 64, 200]) {
+      for (const sample of ['a'.repeat(length), 'é'.repeat(length), 'x'.repeat(length) + '😀', '😀' + 'y'.repeat(length), '\u007f'.repeat(length)]) {
+        const encoder = new Encoder();
+        encoder.writeString(sample);
+        encoder.writeString('tail');
+        const decoder = new Decoder(encoder.toBytes());
+        expect(decoder.readString()).toBe(sample);
+        expect(decoder.readString()).toBe('tail');
+        expect(decoder.done).toBe(true);
+      }
+      for (const bad of [[0xc3, 0x28], [0xff], [0x80], [0xed, 0xa0, 0x80]]) {
+        const body = [...Array<number>(length).fill(0x61), ...bad];
+        const encoder = new Encoder();
+        encoder.writeVarUint(body.length);
+        const bytes = new Uint8Array([...encoder.toBytes(), ...body]);
+        expect(() => new Decoder(bytes).readString()).toThrow(DecodeError);
+        expect(() => new Decoder(bytes).readString()).toThrow('utf-8');
+        expect(() => new Decoder(bytes.subarray(0, bytes.length - 1)).readString()).toThrow(DecodeError);
+      }
+    }
+  });
+
   it('"__proto__" keys decode as data, not as a prototype', () => {
     const value = JSON.parse('{"__proto__": {"polluted": true}}') as JsonValue;
     const encoder = new Encoder();

@@ -6,6 +6,9 @@ import { DecodeError } from './errors';
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
+/** Strings up to this many bytes are tried as ASCII in a loop before `TextDecoder`. */
+const SHORT_STRING = 32;
+
 /** Reads values written by `Encoder`. Invariant: `offset <= bytes.length`. */
 export class Decoder {
   private position = 0;
@@ -110,26 +113,39 @@ export class Decoder {
     return this.readRaw(this.readVarUint()).slice();
   }
 
-  /** A length-prefixed utf-8 string; invalid utf-8 is a `DecodeError`. */
+  /**
+   * A length-prefixed utf-8 string; invalid utf-8 is a `DecodeError`. Short ASCII strings (most
+   * keys and field names) are built in a tight loop straight from the buffer; anything else goes
+   * through the fatal `TextDecoder`.
+   */
   readString(): string {
     const start = this.position;
     const length = this.readVarUint();
-    const bytes = this.readRaw(length);
-    let ascii = length < 64;
-    if (ascii) {
-      for (let i = 0; i < length; i++) {
-        if (bytes[i]! > 0x7f) {
-          ascii = false;
-          break;
-        }
+    if (length > this.remaining) this.fail(`length ${length} exceeds the ${this.remaining} bytes left`);
+    const bytes = this.bytes;
+    const from = this.position;
+    const end = from + length;
+    if (length <= SHORT_STRING) {
+      let result = '';
+      let i = from;
+      for (; i < end; i++) {
+        const byte = bytes[i]!;
+        if (byte > 0x7f) break;
+        result += String.fromCharCode(byte);
+      }
+      if (i === end) {
+        this.position = end;
+        return result;
       }
     }
-    if (ascii) return String.fromCharCode(...bytes);
+    let decoded: string;
     try {
-      return textDecoder.decode(bytes);
+      decoded = textDecoder.decode(bytes.subarray(from, end));
     } catch {
       throw new DecodeError('invalid utf-8 string', start);
     }
+    this.position = end;
+    return decoded;
   }
 
   /** A string written by `Encoder.writeCodeUnits` (lone surrogates preserved). */

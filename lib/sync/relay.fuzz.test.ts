@@ -3,7 +3,7 @@ import { Doc } from '../crdt';
 import { encodeMessage } from './codec';
 import { hello, parseDocId } from './protocol';
 import { asPeerId } from './room';
-import { SimNetwork, createRandom, type DocDriver } from './sim';
+import { connectedPair, SimNetwork, createRandom, type DocDriver } from './sim';
 
 const docId = parseDocId('fuzz');
 
@@ -35,12 +35,7 @@ describe('relay under hostile input (seeded fuzz)', () => {
     for (let run = 0; run < 30; run++) {
       const seed = 0x5eed + run;
       const random = createRandom(seed);
-      const network = new SimNetwork(driver, docId);
-      const alice = network.addClient('alice');
-      const bob = network.addClient('bob');
-      network.connect(alice);
-      network.connect(bob);
-      network.flush();
+      const { network, alice, bob } = connectedPair(driver, docId);
       /** Frames alice sent, as raw material for mutations. */
       const seen: Uint8Array[] = [];
       let hostile = asPeerId(1000);

@@ -9,7 +9,7 @@ import { ErrorCode } from './errors';
 import { parseDocId } from './protocol';
 import type { SyncDoc } from './room';
 import { SessionPhase } from './session';
-import { SimNetwork, createRandom, type DocDriver } from './sim';
+import { connectedPair, SimNetwork, createRandom, type DocDriver } from './sim';
 
 const docId = parseDocId('scenario-doc');
 
@@ -84,12 +84,7 @@ export function defineSyncScenarios<D extends SyncDoc>(driver: DocDriver<D>): vo
   });
 
   it('reconnect after offline edits: edits made while disconnected are delivered by the next handshake', () => {
-    const network = new SimNetwork(driver, docId);
-    const alice = network.addClient('alice');
-    const bob = network.addClient('bob');
-    network.connect(alice);
-    network.connect(bob);
-    network.flush();
+    const { network, alice, bob } = connectedPair(driver, docId);
     alice.edit('before');
     network.flush();
     network.disconnect(alice);
@@ -117,12 +112,7 @@ export function defineSyncScenarios<D extends SyncDoc>(driver: DocDriver<D>): vo
   });
 
   it('duplicate and reordered updates converge (apply is idempotent and order-insensitive)', () => {
-    const network = new SimNetwork(driver, docId);
-    const alice = network.addClient('alice');
-    const bob = network.addClient('bob');
-    network.connect(alice);
-    network.connect(bob);
-    network.flush();
+    const { network, alice, bob } = connectedPair(driver, docId);
     for (let i = 0; i < 6; i++) alice.edit(`x${i}`);
     // Move alice's updates through the relay, but hold bob's incoming frames.
     while (network.deliverToRelay(alice));

@@ -161,3 +161,14 @@ export class SimNetwork<D extends SyncDoc> {
 export function createRandom(seed: number): () => number {
   return mulberry32(seed);
 }
+
+/** A simulated network with clients `alice` and `bob` connected to the relay and synced. */
+export function connectedPair<D extends SyncDoc>(driver: DocDriver<D>, docId: DocId) {
+  const network = new SimNetwork(driver, docId);
+  const alice = network.addClient('alice');
+  const bob = network.addClient('bob');
+  network.connect(alice);
+  network.connect(bob);
+  network.flush();
+  return { network, alice, bob };
+}

@@ -11,6 +11,19 @@ import type { SyncDoc } from '../../lib/sync/room';
 import { createSession, stepSession, type SessionEvent, type SessionState } from '../../lib/sync/session';
 
 /** Raised when a bounded wait runs out. */
+/** Resolves when `check()` holds, re-checked whenever one of `listeners` would be called. */
+function waitForListeners(listeners: Set<() => void>, check: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  return waitUntil(
+    (wake) => {
+      listeners.add(wake);
+      return () => listeners.delete(wake);
+    },
+    check,
+    what,
+    timeoutMs,
+  );
+}
+
 export class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';
 }
@@ -90,15 +103,7 @@ export class RawClient {
   }
 
   waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    return waitUntil(
-      (wake) => {
-        this.listeners.add(wake);
-        return () => this.listeners.delete(wake);
-      },
-      check,
-      what,
-      timeoutMs,
-    );
+    return waitForListeners(this.listeners, check, what, timeoutMs);
   }
 
   /** Waits for the relay to close the socket and returns how. */
@@ -167,15 +172,7 @@ export class SyncClient<D extends SyncDoc> {
 
   /** Resolves when `check()` holds, re-checked after every socket event. */
   waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    return waitUntil(
-      (wake) => {
-        this.listeners.add(wake);
-        return () => this.listeners.delete(wake);
-      },
-      check,
-      what,
-      timeoutMs,
-    );
+    return waitForListeners(this.listeners, check, what, timeoutMs);
   }
 
   private step(event: SessionEvent): void {

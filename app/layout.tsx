@@ -18,6 +18,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <span className="brand-mark" aria-hidden="true">⟡</span> Tandem
           </Link>
           <span className="tagline">write together, even offline</span>
+          <nav className="topbar-nav">
+            <Link href="/">Documents</Link> · <Link href="/cluster">Cluster</Link>
+          </nav>
         </header>
         <main className="page">{children}</main>
       </body>

@@ -175,7 +175,7 @@ try {
   await Promise.all(nodes.map((node) => waitForLine(node, / ready: /, 'ready line')));
   const relay = startService('relay', ...tsxNode('server/relay/main.ts', ['--host', host, '--port', String(relayPort), '--raft', raftAddresses]));
   await waitForLine(relay, /^relay listening on /, 'listening line');
-  const web = startService('web', bin('next'), ['start', '-H', host, '-p', String(webPort)], { TANDEM_RELAY_URL: relayUrl });
+  const web = startService('web', bin('next'), ['start', '-H', host, '-p', String(webPort)], { TANDEM_RELAY_URL: relayUrl, TANDEM_RAFT_NODES: raftAddresses });
   await waitForLine(web, /Ready|started server|Local:/i, 'ready line').catch(() => {});
 } catch (error) {
   console.error(`error: ${error instanceof Error ? error.message : String(error)}`);

@@ -28,6 +28,8 @@ export interface StoredDocument {
 export interface DocumentPersistence {
   /** Human-readable description for the startup line, e.g. `raft 127.0.0.1:7101,...`. */
   readonly description: string;
+  /** Client addresses (`host:port`) of the Raft nodes behind this store; empty when there are none. */
+  readonly raftNodes: readonly string[];
   /** The stored document (see the module contract). */
   load(docId: DocId): Promise<StoredDocument>;
   /** Makes `update` durable; resolves with the document's version vector after it. */
@@ -54,6 +56,7 @@ export class PersistenceUnavailableError extends Error {
  */
 export class MemoryPersistence implements DocumentPersistence {
   readonly description = 'memory';
+  readonly raftNodes: readonly string[] = [];
   readonly docs = new Map<DocId, Doc>();
   available = true;
   /** Every merge call, in order (including failed ones). */
@@ -112,12 +115,14 @@ export class MemoryPersistence implements DocumentPersistence {
 /** The Raft persistence group through `RaftClient` (linearizable loads, merges on the leader). */
 export class RaftPersistence implements DocumentPersistence {
   readonly description: string;
+  readonly raftNodes: readonly string[];
   private readonly client: RaftClient;
 
   constructor(options: RaftClientOptions) {
     // The relay batches itself; the client's own window only adds latency.
     this.client = new RaftClient({ batchWindowMs: 0, requestTimeoutMs: 2000, deadlineMs: 8000, ...options });
     this.description = `raft ${options.nodes.join(',')}`;
+    this.raftNodes = [...options.nodes];
   }
 
   async load(docId: DocId): Promise<StoredDocument> {

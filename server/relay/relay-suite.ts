@@ -85,7 +85,7 @@ export function defineRelaySuite<D extends SyncDoc>(driver: RelaySuiteDriver<D>)
     const health = await fetch(`${running.httpUrl}/health`);
     expect(health.headers.get('access-control-allow-origin')).toBe('*');
     const healthBody = (await health.json()) as { stats: { framesIn: number; framesOut: number; connectionsOpened: number } };
-    expect(healthBody).toMatchObject({ status: 'ok', rooms: 1, connections: 1 });
+    expect(healthBody).toMatchObject({ status: 'ok', rooms: 1, connections: 1, raftNodes: [] });
     expect(healthBody.stats.connectionsOpened).toBe(1);
     expect(healthBody.stats.framesIn).toBeGreaterThanOrEqual(3); // hello, post-sync update, the edit
     expect(healthBody.stats.framesOut).toBeGreaterThanOrEqual(1); // sync

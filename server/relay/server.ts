@@ -192,6 +192,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
         rooms: rooms.core.rooms().length,
         connections: connections.size,
         persistence: persistence?.description ?? null,
+        raftNodes: persistence?.raftNodes ?? [],
         persistIdle: persister?.idle() ?? true,
         stats,
       });

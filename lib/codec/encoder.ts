@@ -27,6 +27,11 @@ export class Encoder {
     return this.buffer.slice(0, this.position);
   }
 
+  /** Forgets what was written, keeping the buffer (a scratch encoder reused for many small messages). */
+  reset(): void {
+    this.position = 0;
+  }
+
   writeByte(value: number): void {
     this.ensure(1);
     this.buffer[this.position++] = value & 0xff;
@@ -34,6 +39,12 @@ export class Encoder {
 
   /** Unsigned varint, for integers in [0, 2^53). */
   writeVarUint(value: number): void {
+    if (value >>> 0 === value && value < 0x80) {
+      // One byte (most lengths, counts and clock deltas).
+      this.ensure(1);
+      this.buffer[this.position++] = value;
+      return;
+    }
     if (!Number.isSafeInteger(value) || value < 0) throw new EncodeError(`varuint out of range: ${value}`);
     this.ensure(8);
     while (value > 0x7f) {

@@ -5,6 +5,9 @@
  */
 import type { IdRange } from './rga/types';
 
+/** What `intersect` returns when nothing is deleted (frozen, shared). */
+const NOTHING: IdRange[] = Object.freeze([]) as unknown as IdRange[];
+
 /** A compact set of id ranges. Invariant: per replica, `bounds` is [s0, e0, s1, e1, ...] with s0 < e0 < s1 < e1 ... */
 export class DeleteSet {
   private readonly byReplica = new Map<number, number[]>();
@@ -16,7 +19,19 @@ export class DeleteSet {
 
   /** Adds `[clock, clock + length)` of `replica`; returns the parts that were not already covered, in order. */
   add(replica: number, clock: number, length: number): IdRange[] {
-    if (length <= 0) return [];
+    const added: IdRange[] = [];
+    this.merge(replica, clock, length, added);
+    return added;
+  }
+
+  /** Adds `[clock, clock + length)` of `replica` without reporting what was new (local deletes: the caller knows). */
+  include(replica: number, clock: number, length: number): void {
+    this.merge(replica, clock, length, null);
+  }
+
+  /** Adds a range; pushes the parts that were not already covered to `added` (when given), in order. */
+  private merge(replica: number, clock: number, length: number, added: IdRange[] | null): void {
+    if (length <= 0) return;
     let bounds = this.byReplica.get(replica);
     if (bounds === undefined) {
       bounds = [];
@@ -25,17 +40,14 @@ export class DeleteSet {
     const end = clock + length;
     // Fast path: append after the last range.
     const lastEnd = bounds.length === 0 ? -1 : bounds[bounds.length - 1]!;
-    if (clock > lastEnd) {
-      bounds.push(clock, end);
-      return [{ replica, clock, length }];
-    }
-    if (clock === lastEnd) {
-      bounds[bounds.length - 1] = end;
-      return [{ replica, clock, length }];
+    if (clock >= lastEnd) {
+      if (clock > lastEnd) bounds.push(clock, end);
+      else bounds[bounds.length - 1] = end;
+      added?.push({ replica, clock, length });
+      return;
     }
     // First range whose end >= clock (it touches or follows the new range).
     let i = this.firstEndAtLeast(bounds, clock);
-    const added: IdRange[] = [];
     let cursor = clock;
     let newStart = clock;
     let newEnd = end;
@@ -43,15 +55,18 @@ export class DeleteSet {
     while (i < bounds.length && bounds[i]! <= end) {
       const s = bounds[i]!;
       const e = bounds[i + 1]!;
-      if (s > cursor) added.push({ replica, clock: cursor, length: s - cursor });
+      if (s > cursor) added?.push({ replica, clock: cursor, length: s - cursor });
       cursor = Math.max(cursor, e);
       newStart = Math.min(newStart, s);
       newEnd = Math.max(newEnd, e);
       i += 2;
     }
-    if (cursor < end) added.push({ replica, clock: cursor, length: end - cursor });
-    bounds.splice(first, i - first, newStart, newEnd);
-    return added;
+    if (cursor < end) added?.push({ replica, clock: cursor, length: end - cursor });
+    if (i - first === 2) {
+      // One range absorbed: widen it in place.
+      bounds[first] = newStart;
+      bounds[first + 1] = newEnd;
+    } else bounds.splice(first, i - first, newStart, newEnd);
   }
 
   /** True when the id is deleted. */
@@ -62,13 +77,15 @@ export class DeleteSet {
     return i < bounds.length && bounds[i]! <= clock;
   }
 
-  /** The deleted parts of `[clock, clock + length)` of `replica`, in order. */
+  /** The deleted parts of `[clock, clock + length)` of `replica`, in order (a shared empty array when none: do not mutate). */
   intersect(replica: number, clock: number, length: number): IdRange[] {
     const bounds = this.byReplica.get(replica);
-    if (bounds === undefined) return [];
+    if (bounds === undefined) return NOTHING;
     const end = clock + length;
+    const from = this.firstEndAtLeast(bounds, clock + 1);
+    if (from >= bounds.length || bounds[from]! >= end) return NOTHING;
     const out: IdRange[] = [];
-    for (let i = this.firstEndAtLeast(bounds, clock + 1); i < bounds.length && bounds[i]! < end; i += 2) {
+    for (let i = from; i < bounds.length && bounds[i]! < end; i += 2) {
       const s = Math.max(bounds[i]!, clock);
       const e = Math.min(bounds[i + 1]!, end);
       if (e > s) out.push({ replica, clock: s, length: e - s });
@@ -103,7 +120,7 @@ export class DeleteSet {
 export function normalizeRanges(ranges: readonly IdRange[]): IdRange[] {
   if (ranges.length <= 1) return ranges.slice();
   const set = new DeleteSet();
-  for (const range of ranges) set.add(range.replica, range.clock, range.length);
+  for (const range of ranges) set.include(range.replica, range.clock, range.length);
   return set.ranges();
 }
 

@@ -150,7 +150,7 @@ export abstract class DocCore {
   }
 
   protected deleteLocally(replica: number, clock: number, length: number): void {
-    this.deleteSet.add(replica, clock, length);
+    this.deleteSet.include(replica, clock, length);
     const range: IdRange = { replica, clock, length };
     this.transaction!.localDeletes?.push(range);
     if (this.localDeletesSinceTake !== null) pushDeleteRange(this.localDeletesSinceTake, range);

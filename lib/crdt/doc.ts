@@ -5,6 +5,7 @@
  * transaction; remote updates go through `apply`, which validates everything before mutating,
  * integrates what is causally ready and buffers the rest (doc-core.ts).
  */
+import { Encoder } from '../codec/encoder';
 import { assertJsonValue, type JsonValue } from '../codec/json';
 import { DEFAULT_MAX_SKEW_MS, Hlc } from '../clock/hlc';
 import { asReplicaId, randomReplicaId, type ReplicaId } from '../clock/replica';
@@ -20,7 +21,7 @@ import { FieldTypeError, type ChangeEvent, type ChangeListener, type FieldChange
 import { LwwMapField, LwwRegisterField, OrSetField, PnCounterField, TextField, type FieldHost } from './doc-fields';
 import type { FieldState, FieldStateOf, ReplicaLog, StoredAdd, StoredWrite } from './doc-log';
 import { Rga } from './rga/rga';
-import type { Sequence } from './rga/types';
+import type { IdRange, Sequence } from './rga/types';
 import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps } from './update-codec';
 
 /** Options of a `Doc`. */
@@ -75,6 +76,8 @@ export class Doc extends DocCore {
    */
   private insertsSinceTake: Extract<Op, { kind: 'insert' }>[] | null = null;
   private readonly host: FieldHost;
+  /** Reused for every update this document encodes (`encodeUpdate` copies the bytes out). */
+  private readonly scratch = new Encoder(64);
 
   constructor(options: DocOptions = {}) {
     super(
@@ -230,7 +233,7 @@ export class Doc extends DocCore {
         const field = this.fields.get(op.field.name)!;
         if (!fields.includes(field)) fields.push(field);
       }
-      update = encodeUpdate({ fields, replicas: [{ replica: this.replicaId, ops }], deletes: normalizeRanges(tx.localDeletes) });
+      update = encodeUpdate({ fields, replicas: [{ replica: this.replicaId, ops }], deletes: normalizeRanges(tx.localDeletes) }, this.scratch);
     }
     const changes = tx.records !== null && tx.records.size > 0 ? this.collectChanges(tx.records) : [];
     if (changes.length > 0) {
@@ -449,38 +452,43 @@ export class Doc extends DocCore {
     const own = this.ownLog();
     const from = this.takenClock;
     if (own.clock === from && deletes.length === 0 && this.fieldsSinceTake.size === 0) return null;
-    const ops: Op[] = [];
-    // Own ops in clock order: recorded inserts as typed, everything else read back from the log.
-    // An insert that lost characters to a local delete since is re-read (its deleted content is not sent).
-    // Own deleted clocks since the last take, sorted; walked along with the inserts (also in clock order).
-    const ownDeletes = deletes.length === 0 ? deletes : normalizeRanges(deletes).filter((range) => range.replica === this.replicaId);
-    let next = 0;
-    let cursor = from;
-    for (const insert of this.insertsSinceTake!) {
-      const end = insert.clock + insert.run.length;
-      if (insert.clock < cursor || end > own.clock) continue; // not ours to send (cannot happen while tracking)
-      if (cursor < insert.clock) collectLogOps(own, cursor, insert.clock, ops);
-      while (next < ownDeletes.length && ownDeletes[next]!.clock + ownDeletes[next]!.length <= insert.clock) next++;
-      if (next < ownDeletes.length && ownDeletes[next]!.clock < end) collectLogOps(own, insert.clock, end, ops);
-      else appendOp(ops, insert);
-      cursor = end;
+    const inserts = this.insertsSinceTake!;
+    const allDeletes = deletes.length <= 1 ? deletes : normalizeRanges(deletes);
+    let ops: Op[];
+    if (inserts.length === 1 && inserts[0]!.clock === from && from + inserts[0]!.run.length === own.clock && !deletesOwnClocks(allDeletes, this.replicaId, from, own.clock)) {
+      // One run typed since the last take, none of it deleted since (typing): sent as typed.
+      ops = inserts;
+    } else {
+      ops = [];
+      // Own ops in clock order: recorded inserts as typed, everything else read back from the log.
+      // An insert that lost characters to a local delete since is re-read (its deleted content is not sent).
+      // Own deleted clocks since the last take, sorted; walked along with the inserts (also in clock order).
+      let next = 0;
+      let cursor = from;
+      for (const insert of inserts) {
+        const end = insert.clock + insert.run.length;
+        if (insert.clock < cursor || end > own.clock) continue; // not ours to send (cannot happen while tracking)
+        if (cursor < insert.clock) collectLogOps(own, cursor, insert.clock, ops);
+        while (next < allDeletes.length && (allDeletes[next]!.replica < this.replicaId || (allDeletes[next]!.replica === this.replicaId && allDeletes[next]!.clock + allDeletes[next]!.length <= insert.clock))) next++;
+        const overlapping = allDeletes[next];
+        if (overlapping !== undefined && overlapping.replica === this.replicaId && overlapping.clock < end) collectLogOps(own, insert.clock, end, ops);
+        else appendOp(ops, insert);
+        cursor = end;
+      }
+      if (cursor < own.clock) collectLogOps(own, cursor, own.clock, ops);
     }
-    if (cursor < own.clock) collectLogOps(own, cursor, own.clock, ops);
     const fields: FieldRef[] = [];
     for (const field of this.fieldsSinceTake) fields.push(field);
     for (const op of ops) {
       if (op.kind === 'skip') continue;
       if (!fields.includes(op.field)) fields.push(op.field);
     }
-    const update = encodeUpdate({
-      fields,
-      replicas: ops.length > 0 ? [{ replica: this.replicaId, ops }] : [],
-      deletes: deletes.length === 1 ? deletes : normalizeRanges(deletes),
-    });
+    const update = encodeUpdate({ fields, replicas: ops.length > 0 ? [{ replica: this.replicaId, ops }] : [], deletes: allDeletes }, this.scratch);
     this.takenClock = own.clock;
-    this.fieldsSinceTake.clear();
-    this.localDeletesSinceTake = [];
-    this.insertsSinceTake = [];
+    if (this.fieldsSinceTake.size > 0) this.fieldsSinceTake.clear();
+    // Emptied in place: nothing else holds these arrays (encoding is done).
+    deletes.length = 0;
+    inserts.length = 0;
     return update;
   }
 
@@ -570,6 +578,12 @@ export class Doc extends DocCore {
     }
     return out;
   }
+}
+
+/** True when canonical `ranges` delete any of `replica`'s clocks in `[from, to)`. */
+function deletesOwnClocks(ranges: readonly IdRange[], replica: number, from: number, to: number): boolean {
+  for (const range of ranges) if (range.replica === replica && range.clock < to && range.clock + range.length > from) return true;
+  return false;
 }
 
 /** Appends a local insert, merging it into the previous one when it continues it (typing). */

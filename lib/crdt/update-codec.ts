@@ -66,19 +66,68 @@ export interface Update {
 
 export const MAX_CLOCK = Number.MAX_SAFE_INTEGER;
 
-/** Encodes an update. `fields` must contain every field the ops reference. */
-export function encodeUpdate(update: Update): Uint8Array {
-  const encoder = new Encoder(64);
+/**
+ * Encodes an update. `fields` must contain every field the ops reference. `scratch`, when given, is
+ * reset and written into (a sender encoding many small updates keeps one); the result is a copy.
+ */
+export function encodeUpdate(update: Update, scratch?: Encoder): Uint8Array {
+  const encoder = scratch ?? new Encoder(64);
+  encoder.reset();
   encoder.writeByte(UPDATE_VERSION);
-  const fieldIndex = writeFieldTable(encoder, update.fields);
+  const fieldIndex = writeSortedFields(encoder, update.fields);
   writeReplicaOps(encoder, update.replicas, fieldIndex);
   writeRanges(encoder, update.deletes);
   return encoder.toBytes();
 }
 
+/** Field name -> index in the written field table (a `Map`, or `SortedFields` for small tables). */
+export interface FieldIndex {
+  get(name: string): number | undefined;
+}
+
+/** The field table of one update as written (sorted by name): looks names up by binary search, with no map to build. */
+class SortedFields implements FieldIndex {
+  constructor(private readonly sorted: readonly FieldRef[]) {}
+
+  get(name: string): number | undefined {
+    const sorted = this.sorted;
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = sorted[mid]!.name;
+      if (other === name) return mid;
+      if (other < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+}
+
+function byName(a: FieldRef, b: FieldRef): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Writes the field table (sorted by name; copied and sorted only when not already). */
+function writeSortedFields(encoder: Encoder, unsorted: readonly FieldRef[]): SortedFields {
+  let fields = unsorted;
+  for (let i = 1; i < fields.length; i++) {
+    if (fields[i - 1]!.name >= fields[i]!.name) {
+      fields = [...unsorted].sort(byName);
+      break;
+    }
+  }
+  encoder.writeVarUint(fields.length);
+  for (const field of fields) {
+    encoder.writeCodeUnits(field.name);
+    encoder.writeByte(FIELD_KINDS.indexOf(field.kind));
+  }
+  return new SortedFields(fields);
+}
+
 /** Writes the field table (sorted by name); returns name -> index for `writeReplicaOps`. */
 export function writeFieldTable(encoder: Encoder, unsorted: readonly FieldRef[]): Map<string, number> {
-  const fields = [...unsorted].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const fields = [...unsorted].sort(byName);
   const fieldIndex = new Map<string, number>();
   encoder.writeVarUint(fields.length);
   fields.forEach((field, i) => {
@@ -89,19 +138,23 @@ export function writeFieldTable(encoder: Encoder, unsorted: readonly FieldRef[])
   return fieldIndex;
 }
 
+/** The header tag of each op kind (its index in `OP_TAGS`). */
+const OP_TAG: { readonly [K in Op['kind']]: number } = { skip: 0, insert: 1, add: 2, mapSet: 3, registerSet: 4, counterAdd: 5 };
+
 /** Writes per replica (sorted by id, empty ones dropped) its clock-ordered ops. */
-export function writeReplicaOps(encoder: Encoder, all: readonly ReplicaOps[], fieldIndex: Map<string, number>): void {
-  const replicas = all.filter((r) => r.ops.length > 0);
-  encoder.writeVarUint(replicas.length);
+export function writeReplicaOps(encoder: Encoder, replicas: readonly ReplicaOps[], fieldIndex: FieldIndex): void {
+  let count = 0;
+  for (const replica of replicas) if (replica.ops.length > 0) count++;
+  encoder.writeVarUint(count);
   for (const { replica, ops } of replicas) {
+    if (ops.length === 0) continue;
     encoder.writeVarUint(replica);
     encoder.writeVarUint(ops.length);
     let expected = -1;
     let previous: Op | undefined;
     for (const op of ops) {
       const gap = expected < 0 ? op.clock : op.clock - expected;
-      const tag = OP_TAGS.indexOf(op.kind);
-      encoder.writeByte(tag | (gap > 0 ? 8 : 0));
+      encoder.writeByte(OP_TAG[op.kind] | (gap > 0 ? 8 : 0));
       if (gap > 0) encoder.writeVarUint(gap);
       writeOpBody(encoder, op, replica, fieldIndex, previous);
       expected = op.clock + opLength(op);
@@ -133,7 +186,7 @@ function readOrigin(decoder: Decoder, replica: number, clock: number): ItemId {
   return { replica: originReplica, clock: originClock };
 }
 
-function writeOpBody(encoder: Encoder, op: Op, replica: number, fieldIndex: Map<string, number>, previous: Op | undefined): void {
+function writeOpBody(encoder: Encoder, op: Op, replica: number, fieldIndex: FieldIndex, previous: Op | undefined): void {
   if (op.kind === 'skip') return encoder.writeVarUint(op.length);
   const index = fieldIndex.get(op.field.name);
   if (index === undefined) throw new Error(`field ${op.field.name} missing from the field table`);
@@ -175,18 +228,18 @@ function writeTimestamp(encoder: Encoder, ts: HlcTimestamp): void {
 
 /** Writes id ranges (must be sorted by replica, then clock, non-overlapping). */
 export function writeRanges(encoder: Encoder, ranges: readonly IdRange[]): void {
-  const groups: IdRange[][] = [];
-  for (const range of ranges) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && last[0]!.replica === range.replica) last.push(range);
-    else groups.push([range]);
-  }
-  encoder.writeVarUint(groups.length);
-  for (const group of groups) {
-    encoder.writeVarUint(group[0]!.replica);
-    encoder.writeVarUint(group.length);
+  let groups = 0;
+  for (let i = 0; i < ranges.length; i++) if (i === 0 || ranges[i]!.replica !== ranges[i - 1]!.replica) groups++;
+  encoder.writeVarUint(groups);
+  for (let i = 0; i < ranges.length; ) {
+    const replica = ranges[i]!.replica;
+    let j = i + 1;
+    while (j < ranges.length && ranges[j]!.replica === replica) j++;
+    encoder.writeVarUint(replica);
+    encoder.writeVarUint(j - i);
     let end = 0;
-    for (const range of group) {
+    for (; i < j; i++) {
+      const range = ranges[i]!;
       encoder.writeVarUint(range.clock - end);
       encoder.writeVarUint(range.length);
       end = range.clock + range.length;
@@ -211,17 +264,23 @@ export function decodeUpdate(bytes: Uint8Array): Update {
 export function readFieldTable(decoder: Decoder): FieldRef[] {
   const fieldCount = decoder.readVarUintIn(0, decoder.remaining, 'field count');
   const fields: FieldRef[] = [];
-  const names = new Set<string>();
+  // Small tables (the usual one or two fields) check duplicates by scanning; large ones by a set.
+  const names = fieldCount > 8 ? new Set<string>() : null;
   for (let i = 0; i < fieldCount; i++) {
     const offset = decoder.offset;
     const name = decoder.readCodeUnits();
     const kind = FIELD_KINDS[decoder.readByte()];
     if (kind === undefined) throw new DecodeError(`unknown field kind for ${JSON.stringify(name)}`, offset);
-    if (names.has(name)) throw new DecodeError(`duplicate field ${JSON.stringify(name)}`, offset);
-    names.add(name);
+    if (names !== null ? names.has(name) : hasName(fields, name)) throw new DecodeError(`duplicate field ${JSON.stringify(name)}`, offset);
+    names?.add(name);
     fields.push({ name, kind });
   }
   return fields;
+}
+
+function hasName(fields: readonly FieldRef[], name: string): boolean {
+  for (const field of fields) if (field.name === name) return true;
+  return false;
 }
 
 /** Reads the per-replica ops written by `writeReplicaOps`, validating every op. */
@@ -289,8 +348,8 @@ function readOpBody(decoder: Decoder, kind: Op['kind'], replica: number, clock: 
       if (originLeft !== null && originRight !== null && originLeft.replica === originRight.replica && originLeft.clock === originRight.clock) {
         throw new DecodeError('insert has the same left and right origin', offset);
       }
-      for (const origin of [originLeft, originRight]) {
-        if (origin !== null && origin.replica === replica && origin.clock >= clock) throw new DecodeError('insert origin is not before the insert', offset);
+      if ((originLeft !== null && originLeft.replica === replica && originLeft.clock >= clock) || (originRight !== null && originRight.replica === replica && originRight.clock >= clock)) {
+        throw new DecodeError('insert origin is not before the insert', offset);
       }
       return { kind, clock, field, run: { replica, clock, length, originLeft, originRight, content } };
     }

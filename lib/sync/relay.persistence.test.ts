@@ -134,4 +134,21 @@ describe('RelayCore with persistence', () => {
     a.getText('body').insert(0, 'x');
     expect(relay.receive(alice, encodeMessage({ type: 'update', update: a.encode() }))).toEqual([]);
   });
+
+  it('evicts only a room nobody is in and that is not loading; the next hello loads it again', () => {
+    const relay = core();
+    expect(relay.evict(docId)).toBe(false); // no such room
+    relay.receive(alice, helloFrame(new Doc({ replicaId: 1 })));
+    expect(relay.evict(docId)).toBe(false); // loading
+    relay.completeLoad(docId, stored('kept').encode(), null);
+    expect(relay.evict(docId)).toBe(false); // alice is in it
+    relay.disconnect(alice);
+    expect(relay.evict(docId)).toBe(true);
+    expect(relay.docOf(docId)).toBeUndefined();
+    expect(relay.rooms()).toEqual([]);
+    // Bob's hello asks for a fresh load and joins what the store holds.
+    expect(relay.receive(bob, helloFrame(new Doc({ replicaId: 2 })))).toEqual([{ type: 'load', docId }]);
+    relay.completeLoad(docId, stored('kept').encode(), null);
+    expect(relay.docOf(docId)!.getText('body').toString()).toBe('kept');
+  });
 });

@@ -208,6 +208,21 @@ export class RelayCore<D extends SyncDoc = SyncDoc> {
     return this.roomsById.get(docId)?.acknowledge(stateVector) ?? [];
   }
 
+  /**
+   * Drops the room of `docId` and the relay's copy of its document, so a relay does not keep every
+   * document it ever served. Only a room nobody has joined and whose document is not loading can
+   * go; the caller (the socket edge) must also know that everything the room accepted is durable,
+   * because the next `hello` for it loads the document from persistence again. Returns whether the
+   * room was dropped.
+   */
+  evict(docId: DocId): boolean {
+    const room = this.roomsById.get(docId);
+    if (room === undefined || room.size > 0 || this.loading.has(docId)) return false;
+    this.roomsById.delete(docId);
+    this.docs.delete(docId);
+    return true;
+  }
+
   /** Document ids whose load is pending. */
   loadingDocIds(): DocId[] {
     return [...this.loading.keys()];

@@ -39,6 +39,10 @@ describe('relay configuration', () => {
     expect(run(['--raft', '127.0.0.1:7103'], { TANDEM_RAFT_NODES: '127.0.0.1:7101' }).raftNodes).toEqual(['127.0.0.1:7103']);
     expect(run(['--persist-interval-ms', '20']).persistIntervalMs).toBe(20);
     expect(run([]).persistIntervalMs).toBe(50);
+    expect(run([]).roomIdleMs).toBe(60_000);
+    expect(run(['--room-idle-ms', '0']).roomIdleMs).toBe(0);
+    expect(run([], { TANDEM_RELAY_ROOM_IDLE_MS: '500' }).roomIdleMs).toBe(500);
+    expect(() => parseRelayArgs(['--room-idle-ms', '-5'], {})).toThrow(RelayConfigError);
     for (const bad of ['127.0.0.1', '127.0.0.1:0', ':7101', 'host:99999']) {
       expect(() => parseRelayArgs(['--raft', bad], {}), bad).toThrow(RelayConfigError);
     }

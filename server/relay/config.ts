@@ -26,6 +26,8 @@ export interface RelayConfig {
   readonly raftNodes: readonly string[];
   /** Least time between two merges of one document into the group, ms. */
   readonly persistIntervalMs: number;
+  /** With the group: ms a room stays in memory after its last client left (0 = forever). */
+  readonly roomIdleMs: number;
 }
 
 /** Result of parsing: run with a config, or print the usage. */
@@ -54,6 +56,7 @@ const settings = {
   allowOrigin: { flag: '--allow-origin', env: 'TANDEM_RELAY_ALLOW_ORIGIN', description: "Access-Control-Allow-Origin of /health and /docs (default '*')" },
   raft: { flag: '--raft', env: 'TANDEM_RAFT_NODES', description: 'comma-separated client addresses host:port of the Raft group (default: none, memory only)' },
   persistIntervalMs: { flag: '--persist-interval-ms', env: 'TANDEM_RELAY_PERSIST_INTERVAL_MS', description: 'least ms between two merges of one document into the group (default 50)' },
+  roomIdleMs: { flag: '--room-idle-ms', env: 'TANDEM_RELAY_ROOM_IDLE_MS', description: 'with --raft: ms an empty, fully saved room stays in memory before it is dropped (0 = forever; default 60000)' },
 } as const satisfies Record<string, Setting>;
 
 type SettingName = keyof typeof settings;
@@ -121,6 +124,7 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
       allowedOrigins: parseOrigins(get('allowedOrigins')),
       raftNodes: parseNodes(get('raft')),
       persistIntervalMs: get('persistIntervalMs') === undefined ? 50 : readInteger(get('persistIntervalMs')!, what('persistIntervalMs'), 0, 60_000),
+      roomIdleMs: get('roomIdleMs') === undefined ? 60_000 : readInteger(get('roomIdleMs')!, what('roomIdleMs'), 0, 86_400_000),
     },
   };
 }

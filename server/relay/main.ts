@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const relay = await startRelay({
     ...(persistence === undefined ? {} : { persistence }),
     persistIntervalMs: config.persistIntervalMs,
+    roomIdleMs: config.roomIdleMs,
     docs: docFactory,
     port: config.port,
     host: config.host,

@@ -129,4 +129,31 @@ describe('relay with persistence (memory store)', () => {
     const listing = (await (await fetch(`${relay.httpUrl}/docs`)).json()) as { docs: { id: string; clients: number }[] };
     expect(listing.docs.map((d) => d.id)).toEqual(['elsewhere', 'persisted']);
   });
+
+  it('an empty room leaves memory only once its edits are durable; the next join loads it again', async () => {
+    const store = new MemoryPersistence();
+    const relay = await startRelay({ docs: docFactory, persistence: store, closeGraceMs: 200, drainTimeoutMs: 0, roomIdleMs: 50 });
+    relays.push(relay);
+    const alice = typist('alice', 31);
+    await alice.connect(relay.url);
+    alice.type('kept');
+    await alice.waitFor(() => alice.allAcknowledged(), 'ack');
+    store.hold();
+    alice.type(' held');
+    await pollUntil(() => relay.persister!.unacknowledged(docId) > 0, 'the edit in flight');
+    await alice.disconnect();
+    // Empty, but an accepted edit is not durable yet: the room must stay (its copy is the only one).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(relay.rooms.core.rooms().map((room) => room.docId)).toEqual([docId]);
+    store.release();
+    await pollUntil(() => relay.rooms.core.rooms().length === 0, 'the idle room dropped');
+    const health = (await (await fetch(`${relay.httpUrl}/health`)).json()) as { rooms: number; stats: { roomsEvicted: number } };
+    expect(health).toMatchObject({ rooms: 0, stats: { roomsEvicted: 1 } });
+    // The listing still describes it.
+    const listing = (await (await fetch(`${relay.httpUrl}/docs`)).json()) as { docs: { id: string; clients: number; textLength: number | null }[] };
+    expect(listing.docs).toEqual([expect.objectContaining({ id: docId, clients: 0, textLength: 'kept held'.length })]);
+    const loads = store.loads;
+    expect(await freshView(relay)).toBe('kept held');
+    expect(store.loads).toBe(loads + 1);
+  });
 });

@@ -85,6 +85,12 @@ export class BatchingPersister {
     return queue === undefined ? 0 : queue.pending.length + (queue.inFlight === null ? 0 : 1);
   }
 
+  /** Drops the bookkeeping of `docId` when nothing of it is queued or in flight (after its room left memory). */
+  forget(docId: DocId): void {
+    const queue = this.queues.get(docId);
+    if (queue !== undefined && queue.pending.length === 0 && queue.inFlight === null && queue.timer === null) this.queues.delete(docId);
+  }
+
   /** True when every accepted update has been acknowledged. */
   idle(): boolean {
     for (const queue of this.queues.values()) if (queue.pending.length > 0 || queue.inFlight !== null) return false;

@@ -35,6 +35,8 @@ export interface RoomSummary {
 export class RelayRooms<D extends SyncDoc = SyncDoc> {
   readonly core: RelayCore<D>;
   private readonly lastUpdate = new Map<DocId, number>();
+  /** What `/docs` said about rooms evicted from memory (a few strings each, not their documents). */
+  private readonly evicted = new Map<DocId, RoomSummary>();
 
   constructor(
     private readonly factory: RelayDocFactory<D>,
@@ -87,6 +89,18 @@ export class RelayRooms<D extends SyncDoc = SyncDoc> {
     return this.core.acknowledge(docId, stateVector);
   }
 
+  /**
+   * Drops an idle room from memory (see `RelayCore.evict`; the caller guarantees its updates are
+   * durable). Its `/docs` row is kept, with zero clients, so listings stay informative.
+   */
+  evict(docId: DocId): boolean {
+    const summary = this.roomSummaries().find((row) => row.id === docId);
+    if (!this.core.evict(docId)) return false;
+    if (summary !== undefined) this.evicted.set(docId, { ...summary, clients: 0 });
+    this.lastUpdate.delete(docId);
+    return true;
+  }
+
   /** The room a peer has joined, as its document id; null before `hello`. */
   docIdOf(peer: PeerId): DocId | null {
     return this.core.roomOf(peer)?.docId ?? null;
@@ -98,15 +112,15 @@ export class RelayRooms<D extends SyncDoc = SyncDoc> {
   }
 
   /**
-   * Every room in memory plus the ids in `stored` (documents the persistence group holds that no
-   * one has opened here: zero clients, no details), sorted by id.
+   * Every room in memory plus the ids in `stored` (documents the persistence group holds that are
+   * not in memory here: zero clients; details only for rooms this relay evicted), sorted by id.
    */
   summaries(stored: readonly DocId[] = []): RoomSummary[] {
     const inMemory = this.roomSummaries();
     const known = new Set(inMemory.map((summary) => summary.id));
     const others = stored
       .filter((id) => !known.has(id))
-      .map((id): RoomSummary => ({ id, clients: 0, updates: 0, updatedAt: null, textLength: null, title: null }));
+      .map((id): RoomSummary => this.evicted.get(id) ?? { id, clients: 0, updates: 0, updatedAt: null, textLength: null, title: null });
     return [...inMemory, ...others].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 

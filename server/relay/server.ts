@@ -59,6 +59,12 @@ export interface RelayOptions<D extends SyncDoc> {
   readonly persistence?: DocumentPersistence;
   /** Least time between two merges of one document into `persistence`. Default 50 ms. */
   readonly persistIntervalMs?: number;
+  /**
+   * With `persistence`: a room nobody has been in for this long, whose updates are all durable,
+   * leaves memory (the next join loads it again). 0 keeps rooms forever. Default 60 000 ms.
+   * Without persistence rooms always stay (the relay's copy is the only one).
+   */
+  readonly roomIdleMs?: number;
   /** How long `close()` waits for unacknowledged updates to be persisted. Default 3000 ms. */
   readonly drainTimeoutMs?: number;
   /** Wall clock (edge only). Default Date.now. */
@@ -99,6 +105,8 @@ export interface RelayStats {
   framesOut: number;
   bytesOut: number;
   connectionsOpened: number;
+  /** Idle rooms dropped from memory (see `roomIdleMs`). */
+  roomsEvicted: number;
   /** Connections closed by the relay, by close code. */
   closedByRelay: Record<string, number>;
 }
@@ -151,7 +159,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
   const connections = new Map<PeerId, Connection>();
   let nextPeer = 1;
   let shuttingDown = false;
-  const stats: RelayStats = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, connectionsOpened: 0, closedByRelay: {} };
+  const stats: RelayStats = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, connectionsOpened: 0, roomsEvicted: 0, closedByRelay: {} };
   const activityListeners = new Set<() => void>();
   const notifyActivity = (): void => {
     for (const listener of [...activityListeners]) listener();
@@ -289,6 +297,33 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
     );
   };
 
+  // -- idle rooms leave memory -----------------------------------------------------------------
+  /** When each room in memory was last seen without members (absent: it has members). */
+  const emptySince = new Map<DocId, number>();
+  const roomIdleMs = options.roomIdleMs ?? 60_000;
+  const sweepRooms = (): void => {
+    if (persister === null || shuttingDown) return;
+    const at = now();
+    for (const room of rooms.core.rooms()) {
+      if (room.size > 0) {
+        emptySince.delete(room.docId);
+        continue;
+      }
+      const since = emptySince.get(room.docId);
+      if (since === undefined) emptySince.set(room.docId, at);
+      // Only rooms whose accepted updates are all acknowledged by the store may go.
+      else if (at - since >= roomIdleMs && persister.unacknowledged(room.docId) === 0 && rooms.evict(room.docId)) {
+        emptySince.delete(room.docId);
+        persister.forget(room.docId);
+        stats.roomsEvicted++;
+        log(`relay: ${room.docId} idle for ${at - since} ms, dropped from memory (it loads again on the next join)`);
+        notifyActivity();
+      }
+    }
+  };
+  const sweeper = persister !== null && roomIdleMs > 0 ? setInterval(sweepRooms, Math.max(10, Math.min(5_000, Math.floor(roomIdleMs / 2)))) : null;
+  sweeper?.unref();
+
   // -- WebSocket connections -------------------------------------------------------------------
   const onConnection = (socket: WebSocket, pinnedDocId: DocId | null): void => {
     const peer = asPeerId(nextPeer++);
@@ -387,6 +422,7 @@ export async function startRelay<D extends SyncDoc>(options: RelayOptions<D>): P
     if (shuttingDown) return;
     shuttingDown = true;
     if (heartbeat !== null) clearInterval(heartbeat);
+    if (sweeper !== null) clearInterval(sweeper);
     const closed = [...connections.values()].map(
       (connection) => new Promise<void>((resolve) => connection.socket.once('close', () => resolve())),
     );

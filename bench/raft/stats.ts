@@ -10,6 +10,11 @@ export interface BenchTarget {
   readonly name: string;
   /** One durable ~4 KB write (`seq` makes it unique); rejects on failure or after `timeoutMs`. */
   write(seq: number, timeoutMs: number): Promise<void>;
+  /**
+   * Optional: builds the payloads of writes `firstSeq` .. `firstSeq + count - 1` ahead, before a
+   * timed phase, so building the benchmark's input is not timed (the target's own work is).
+   */
+  prepare?(firstSeq: number, count: number): void;
   /** SIGKILLs the current leader; returns its member name. */
   killLeader(): Promise<string>;
   /** Restarts a killed member and waits until the group has a leader and takes writes again. */
@@ -54,6 +59,7 @@ export function quantile(values: readonly number[], q: number): number {
 
 /** Sequential writes after a warm-up: the latency of each. */
 export async function measureSequential(target: BenchTarget, plan: BenchPlan, firstSeq: number): Promise<number[]> {
+  target.prepare?.(firstSeq, plan.warmup + plan.writes);
   for (let i = 0; i < plan.warmup; i++) await target.write(firstSeq + i, 5_000);
   const latencies: number[] = [];
   for (let i = 0; i < plan.writes; i++) {
@@ -66,6 +72,7 @@ export async function measureSequential(target: BenchTarget, plan: BenchPlan, fi
 
 /** `inFlight` workers writing until `throughputWrites` are done or the time cap: writes per second. */
 export async function measureThroughput(target: BenchTarget, plan: BenchPlan, firstSeq: number): Promise<number> {
+  target.prepare?.(firstSeq, plan.throughputWrites);
   let next = 0;
   let done = 0;
   const start = performance.now();

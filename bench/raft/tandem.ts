@@ -39,15 +39,17 @@ export class TandemTarget implements BenchTarget {
     return new TandemTarget(cluster, client, new Map());
   }
 
-  /** Prepares updates ahead so their encoding is not timed. */
+  /** Builds the updates of a timed phase ahead, so building them (~0.2 ms each) is not timed. */
+  prepare(firstSeq: number, count: number): void {
+    for (let seq = firstSeq; seq < firstSeq + count; seq++) this.updates.set(seq, makeUpdate(seq));
+  }
+
+  /** The prepared update of `seq` (built here when it was not prepared: failover probes). */
   private update(seq: number): Uint8Array {
-    const cached = this.updates.get(seq);
-    if (cached !== undefined) {
-      this.updates.delete(seq);
-      return cached;
-    }
-    for (let k = 1; k <= 16; k++) this.updates.set(seq + k, makeUpdate(seq + k));
-    return makeUpdate(seq);
+    const prepared = this.updates.get(seq);
+    if (prepared === undefined) return makeUpdate(seq);
+    this.updates.delete(seq);
+    return prepared;
   }
 
   async write(seq: number, timeoutMs: number): Promise<void> {

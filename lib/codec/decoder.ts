@@ -100,6 +100,25 @@ export class Decoder {
     return view.getFloat64(0, false);
   }
 
+  /** True when the next bytes are exactly `prefix` (nothing is read). */
+  startsWith(prefix: Uint8Array): boolean {
+    const at = this.position;
+    if (prefix.length > this.bytes.length - at) return false;
+    for (let i = 0; i < prefix.length; i++) if (this.bytes[at + i] !== prefix[i]) return false;
+    return true;
+  }
+
+  /** Moves past `length` bytes without reading them. */
+  skip(length: number): void {
+    if (length > this.remaining) this.fail(`length ${length} exceeds the ${this.remaining} bytes left`);
+    this.position += length;
+  }
+
+  /** A copy of the bytes in `[from, to)` (already read ones included). */
+  copy(from: number, to: number): Uint8Array {
+    return this.bytes.slice(from, to);
+  }
+
   /** Raw bytes, no length prefix (a view, not a copy). */
   readRaw(length: number): Uint8Array {
     if (length > this.remaining) this.fail(`length ${length} exceeds the ${this.remaining} bytes left`);
@@ -150,6 +169,23 @@ export class Decoder {
 
   /** A string written by `Encoder.writeCodeUnits` (lone surrogates preserved). */
   readCodeUnits(): string {
+    const bytes = this.bytes;
+    const at = this.position;
+    if (bytes[at] === 0 && bytes[at + 1]! < 0x80 && at + 2 + bytes[at + 1]! <= bytes.length) {
+      // Mode 0 with a one-byte length (short strings): ASCII straight from the buffer.
+      const end = at + 2 + bytes[at + 1]!;
+      let result = '';
+      let i = at + 2;
+      for (; i < end; i++) {
+        const byte = bytes[i]!;
+        if (byte > 0x7f) break;
+        result += String.fromCharCode(byte);
+      }
+      if (i === end) {
+        this.position = end;
+        return result;
+      }
+    }
     const mode = this.readByte();
     if (mode === 0) return this.readString();
     if (mode !== 1) this.fail(`unknown string mode ${mode}`);

@@ -102,6 +102,25 @@ export class Encoder {
    * pair): a mode byte, then utf-8 (mode 0, well-formed strings) or the code units (mode 1).
    */
   writeCodeUnits(value: string): void {
+    const length = value.length;
+    if (length < 0x80) {
+      // Short ASCII (most keystrokes and field names) in one pass: mode 0, one-byte length, the bytes.
+      this.ensure(length + 2);
+      const buffer = this.buffer;
+      const start = this.position;
+      let i = 0;
+      for (; i < length; i++) {
+        const unit = value.charCodeAt(i);
+        if (unit > 0x7f) break;
+        buffer[start + 2 + i] = unit;
+      }
+      if (i === length) {
+        buffer[start] = 0;
+        buffer[start + 1] = length;
+        this.position = start + 2 + length;
+        return;
+      }
+    }
     if (isWellFormed(value)) {
       this.writeByte(0);
       this.writeString(value);

@@ -33,4 +33,20 @@ describe('DeleteSet (grow-only union of id ranges)', () => {
       { seed: SEED, numRuns: 1000 },
     );
   });
+
+  it('include (the local path that reports nothing) leaves the same set as add, whichever of the two each range takes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(2), fc.nat(40), fc.integer({ min: 1, max: 6 }), fc.boolean()), { maxLength: 25 }), (adds) => {
+        const viaAdd = new DeleteSet();
+        const mixed = new DeleteSet();
+        for (const [replica, clock, length, quiet] of adds) {
+          viaAdd.add(replica, clock, length);
+          if (quiet) mixed.include(replica, clock, length);
+          else mixed.add(replica, clock, length);
+          expect(mixed.ranges()).toEqual(viaAdd.ranges());
+        }
+      }),
+      { seed: SEED, numRuns: 1000 },
+    );
+  });
 });

@@ -19,6 +19,13 @@ export class DeleteSet {
 
   /** Adds `[clock, clock + length)` of `replica`; returns the parts that were not already covered, in order. */
   add(replica: number, clock: number, length: number): IdRange[] {
+    const bounds = this.byReplica.get(replica);
+    if (bounds !== undefined && length > 0 && clock >= bounds[bounds.length - 1]!) {
+      // After the last range (the usual remote delete of fresh ids): no search, a one-element result.
+      if (clock > bounds[bounds.length - 1]!) bounds.push(clock, clock + length);
+      else bounds[bounds.length - 1] = clock + length;
+      return [{ replica, clock, length }];
+    }
     const added: IdRange[] = [];
     this.merge(replica, clock, length, added);
     return added;

@@ -153,7 +153,12 @@ export abstract class DocCore {
     this.deleteSet.include(replica, clock, length);
     const range: IdRange = { replica, clock, length };
     this.transaction!.localDeletes?.push(range);
-    if (this.localDeletesSinceTake !== null) pushDeleteRange(this.localDeletesSinceTake, range);
+    const since = this.localDeletesSinceTake;
+    // A one-element literal when empty: a push onto `[]` would allocate room for 17.
+    if (since !== null) {
+      if (since.length === 0) this.localDeletesSinceTake = [range];
+      else pushDeleteRange(since, range);
+    }
   }
 
   // ---- integration (shared by local and remote ops) ----
@@ -181,29 +186,43 @@ export abstract class DocCore {
     this.recordCounter(field, delta);
   }
 
+  // Indexed loops on the per-update path: `for...of` may allocate an iterator per loop.
+
   protected validate(update: Update, checkSkew = true): void {
-    for (const field of update.fields) {
+    const fields = update.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
       const existing = this.fields.get(field.name);
       if (existing !== undefined && existing.kind !== field.kind) {
         throw new DecodeError(`field ${JSON.stringify(field.name)} is a ${existing.kind} here but a ${field.kind} in the update`, -1);
       }
     }
     if (!checkSkew) return;
-    for (const { replica, ops } of update.replicas) {
-      const known = this.logs.get(replica)?.clock ?? 0;
-      for (const op of ops) {
-        if ((op.kind === 'mapSet' || op.kind === 'registerSet') && op.clock >= known) this.hlc.checkSkew(op.ts);
+    const replicas = update.replicas;
+    for (let r = 0; r < replicas.length; r++) {
+      const ops = replicas[r]!.ops;
+      let known = -1; // looked up at the first timestamped op
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
+        if (op.kind !== 'mapSet' && op.kind !== 'registerSet') continue;
+        if (known < 0) known = this.logs.get(replicas[r]!.replica)?.clock ?? 0;
+        if (op.clock >= known) this.hlc.checkSkew(op.ts);
       }
     }
   }
 
   protected integrateUpdate(update: Update): void {
-    for (const field of update.fields) this.declareField(field, false);
-    for (const range of update.deletes) {
-      for (const added of this.deleteSet.add(range.replica, range.clock, range.length)) this.routeDelete(added);
+    const fields = update.fields;
+    for (let i = 0; i < fields.length; i++) this.declareField(fields[i]!, false);
+    const deletes = update.deletes;
+    for (let i = 0; i < deletes.length; i++) {
+      const range = deletes[i]!;
+      const added = this.deleteSet.add(range.replica, range.clock, range.length);
+      for (let j = 0; j < added.length; j++) this.routeDelete(added[j]!);
     }
-    for (const { replica, ops } of update.replicas) this.enqueue(replica, ops);
-    this.drainPending();
+    const replicas = update.replicas;
+    for (let i = 0; i < replicas.length; i++) this.enqueue(replicas[i]!.replica, replicas[i]!.ops);
+    if (this.pending.size > 0) this.drainPending();
   }
 
   /** Applies a newly deleted id range to whatever this document holds of it. */
@@ -278,7 +297,8 @@ export abstract class DocCore {
         const recording = this.recording;
         this.recordText(field, field.sequence.integrate(op.run, recording));
         log.appendText(field, op.run.length);
-        for (const part of this.deleteSet.intersect(replica, op.clock, op.run.length)) this.recordText(field, field.sequence.deleteRange(part, recording));
+        const deleted = this.deleteSet.intersect(replica, op.clock, op.run.length);
+        for (let i = 0; i < deleted.length; i++) this.recordText(field, field.sequence.deleteRange(deleted[i]!, recording));
         return true;
       }
       case 'add': {

@@ -22,7 +22,7 @@ import { LwwMapField, LwwRegisterField, OrSetField, PnCounterField, TextField, t
 import type { FieldState, FieldStateOf, ReplicaLog, StoredAdd, StoredWrite } from './doc-log';
 import { Rga } from './rga/rga';
 import type { IdRange, Sequence } from './rga/types';
-import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps } from './update-codec';
+import { FieldTableCache, decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type ReplicaOps } from './update-codec';
 
 /** Options of a `Doc`. */
 export interface DocOptions {
@@ -78,6 +78,8 @@ export class Doc extends DocCore {
   private readonly host: FieldHost;
   /** Reused for every update this document encodes (`encodeUpdate` copies the bytes out). */
   private readonly scratch = new Encoder(64);
+  /** The field table of the last update received (a peer's keystrokes name the same fields). */
+  private readonly fieldTables = new FieldTableCache();
 
   constructor(options: DocOptions = {}) {
     super(
@@ -312,7 +314,12 @@ export class Doc extends DocCore {
       if (tx.localOps !== null || this.insertsSinceTake !== null) {
         const op: Extract<Op, { kind: 'insert' }> = { kind: 'insert', clock, field, run };
         if (tx.localOps !== null) appendLocalInsert(tx.localOps, op);
-        if (this.insertsSinceTake !== null) appendLocalInsert(this.insertsSinceTake, op);
+        const since = this.insertsSinceTake;
+        // A one-element literal when empty: a push onto `[]` would allocate room for 17.
+        if (since !== null) {
+          if (since.length === 0) this.insertsSinceTake = [op];
+          else appendLocalInsert(since, op);
+        }
       }
       if (tx.records !== null) this.recordText(field, [{ index, insert: text }]);
     } finally {
@@ -427,7 +434,7 @@ export class Doc extends DocCore {
       }
       return;
     }
-    const decoded = decodeUpdate(update);
+    const decoded = decodeUpdate(update, this.fieldTables);
     this.validate(decoded);
     if (this.transaction !== null) return this.integrateUpdate(decoded);
     this.beginTransaction(false, origin);
@@ -477,18 +484,13 @@ export class Doc extends DocCore {
       }
       if (cursor < own.clock) collectLogOps(own, cursor, own.clock, ops);
     }
-    const fields: FieldRef[] = [];
-    for (const field of this.fieldsSinceTake) fields.push(field);
-    for (const op of ops) {
-      if (op.kind === 'skip') continue;
-      if (!fields.includes(op.field)) fields.push(op.field);
-    }
+    const fields = fieldsOf(this.fieldsSinceTake, ops);
     const update = encodeUpdate({ fields, replicas: ops.length > 0 ? [{ replica: this.replicaId, ops }] : [], deletes: allDeletes }, this.scratch);
     this.takenClock = own.clock;
     if (this.fieldsSinceTake.size > 0) this.fieldsSinceTake.clear();
-    // Emptied in place: nothing else holds these arrays (encoding is done).
-    deletes.length = 0;
-    inserts.length = 0;
+    // Fresh empty literals (no storage until the next edit; emptying in place costs a runtime call).
+    if (deletes.length > 0) this.localDeletesSinceTake = [];
+    if (inserts.length > 0) this.insertsSinceTake = [];
     return update;
   }
 
@@ -578,6 +580,18 @@ export class Doc extends DocCore {
     }
     return out;
   }
+}
+
+/** The fields an update must name: `declared` (new fields), then those `ops` use, each once. */
+function fieldsOf(declared: ReadonlySet<FieldRef>, ops: readonly Op[]): FieldRef[] {
+  if (declared.size === 0 && ops.length === 1 && ops[0]!.kind !== 'skip') return [ops[0]!.field];
+  const fields: FieldRef[] = [];
+  for (const field of declared) fields.push(field);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.kind !== 'skip' && !fields.includes(op.field)) fields.push(op.field);
+  }
+  return fields;
 }
 
 /** True when canonical `ranges` delete any of `replica`'s clocks in `[from, to)`. */

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ReplicaId } from '../clock/replica';
 import type { JsonValue } from '../codec/json';
+import { Encoder } from '../codec/encoder';
 import { DecodeError } from '../codec/errors';
 import { normalizeRanges } from './delete-set';
-import { decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type Update } from './update-codec';
+import { FieldTableCache, decodeStateVector, decodeUpdate, encodeStateVector, encodeUpdate, opLength, type FieldKind, type FieldRef, type Op, type Update } from './update-codec';
 
 const SEED = 2468;
 const KINDS: FieldKind[] = ['text', 'set', 'map', 'register', 'counter'];
@@ -81,6 +82,46 @@ describe('update codec', () => {
         const decoded = decodeUpdate(bytes);
         expect(plain(decoded)).toEqual(plain(update));
         expect(encodeUpdate(decoded)).toEqual(bytes);
+      }),
+      { seed: SEED, numRuns: 1000 },
+    );
+  });
+
+  it('a shared field-table cache and a reused scratch encoder change nothing: same updates, same bytes, over a stream of updates', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(updateArb, fc.nat(3)), { minLength: 1, maxLength: 8 }), (stream) => {
+        const cache = new FieldTableCache();
+        const scratch = new Encoder(8);
+        let previous: Uint8Array | null = null;
+        for (const [update, repeat] of stream) {
+          // Sometimes the same update again (its table then comes from the cache), sometimes a new one.
+          const bytes = repeat === 0 && previous !== null ? previous : encodeUpdate(update, scratch);
+          expect(bytes).toEqual(encodeUpdate(repeat === 0 && previous !== null ? decodeUpdate(previous) : update));
+          expect(plain(decodeUpdate(bytes, cache))).toEqual(plain(decodeUpdate(bytes)));
+          previous = bytes;
+        }
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+
+  it('a cached field table is only reused for identical bytes: a changed table after a cached one decodes (or fails) as without the cache', () => {
+    fc.assert(
+      fc.property(updateArb, fc.nat(), fc.nat(255), (update, position, byte) => {
+        const cache = new FieldTableCache();
+        const bytes = encodeUpdate(update);
+        decodeUpdate(bytes, cache);
+        const mutated = bytes.slice();
+        mutated[1 + (position % Math.max(1, mutated.length - 1))] = byte;
+        let expected: unknown;
+        try {
+          expected = plain(decodeUpdate(mutated));
+        } catch (error) {
+          expect(error).toBeInstanceOf(DecodeError);
+          expect(() => decodeUpdate(mutated, cache)).toThrow(DecodeError);
+          return;
+        }
+        expect(plain(decodeUpdate(mutated, cache))).toEqual(expected);
       }),
       { seed: SEED, numRuns: 1000 },
     );

@@ -247,23 +247,57 @@ export function writeRanges(encoder: Encoder, ranges: readonly IdRange[]): void 
   }
 }
 
-/** Decodes and validates an update (or a full state, see state-codec.ts); throws `DecodeError` on anything malformed. */
-export function decodeUpdate(bytes: Uint8Array): Update {
+/**
+ * The last field table one receiver decoded, as bytes and as refs: a stream of small updates that
+ * name the same fields (every keystroke of a text) skips re-reading and re-checking the names.
+ * Identical bytes decode to identical (already validated) fields, so nothing is trusted that was
+ * not checked once.
+ */
+export class FieldTableCache {
+  /** Tables longer than this are not kept (large updates are rare and dominated by their ops). */
+  static readonly MAX_BYTES = 64;
+  bytes: Uint8Array | null = null;
+  /** The refs `bytes` decode to (frozen: shared by every update decoded with them). */
+  fields: readonly FieldRef[] = [];
+}
+
+/**
+ * Decodes and validates an update (or a full state, see state-codec.ts); throws `DecodeError` on
+ * anything malformed. `cache` (one per receiver) lets repeated field tables skip decoding.
+ */
+export function decodeUpdate(bytes: Uint8Array, cache?: FieldTableCache): Update {
   if (bytes[0] === STATE_VERSION) return decodeStateAsUpdate(bytes);
   const decoder = new Decoder(bytes);
   const version = decoder.readByte();
   if (version !== UPDATE_VERSION) throw new DecodeError(`unknown update version ${version}`, 0);
-  const fields = readFieldTable(decoder);
+  const fields = cache === undefined ? readFieldTable(decoder) : readCachedFieldTable(decoder, cache);
   const replicas = readReplicaOps(decoder, fields);
   const deletes = readRanges(decoder);
   decoder.expectEnd();
   return { fields, replicas, deletes };
 }
 
+/** Reads a field table, reusing `cache`'s refs when the bytes are the same as last time (and refreshing it when not). */
+function readCachedFieldTable(decoder: Decoder, cache: FieldTableCache): readonly FieldRef[] {
+  const known = cache.bytes;
+  if (known !== null && decoder.startsWith(known)) {
+    decoder.skip(known.length);
+    return cache.fields;
+  }
+  const start = decoder.offset;
+  const fields = readFieldTable(decoder);
+  if (decoder.offset - start <= FieldTableCache.MAX_BYTES) {
+    cache.bytes = decoder.copy(start, decoder.offset);
+    cache.fields = Object.freeze(fields);
+  }
+  return fields;
+}
+
 /** Reads a field table written by `writeFieldTable`. */
 export function readFieldTable(decoder: Decoder): FieldRef[] {
   const fieldCount = decoder.readVarUintIn(0, decoder.remaining, 'field count');
-  const fields: FieldRef[] = [];
+  // Arrays of known length are allocated at that length (a push onto `[]` reserves room for 17).
+  const fields = new Array<FieldRef>(fieldCount);
   // Small tables (the usual one or two fields) check duplicates by scanning; large ones by a set.
   const names = fieldCount > 8 ? new Set<string>() : null;
   for (let i = 0; i < fieldCount; i++) {
@@ -271,22 +305,23 @@ export function readFieldTable(decoder: Decoder): FieldRef[] {
     const name = decoder.readCodeUnits();
     const kind = FIELD_KINDS[decoder.readByte()];
     if (kind === undefined) throw new DecodeError(`unknown field kind for ${JSON.stringify(name)}`, offset);
-    if (names !== null ? names.has(name) : hasName(fields, name)) throw new DecodeError(`duplicate field ${JSON.stringify(name)}`, offset);
+    if (names !== null ? names.has(name) : hasName(fields, i, name)) throw new DecodeError(`duplicate field ${JSON.stringify(name)}`, offset);
     names?.add(name);
-    fields.push({ name, kind });
+    fields[i] = { name, kind };
   }
   return fields;
 }
 
-function hasName(fields: readonly FieldRef[], name: string): boolean {
-  for (const field of fields) if (field.name === name) return true;
+/** True when one of the first `count` fields is named `name`. */
+function hasName(fields: readonly FieldRef[], count: number, name: string): boolean {
+  for (let i = 0; i < count; i++) if (fields[i]!.name === name) return true;
   return false;
 }
 
 /** Reads the per-replica ops written by `writeReplicaOps`, validating every op. */
 export function readReplicaOps(decoder: Decoder, fields: readonly FieldRef[]): ReplicaOps[] {
   const replicaCount = decoder.readVarUintIn(0, decoder.remaining, 'replica count');
-  const replicas: ReplicaOps[] = [];
+  const replicas = new Array<ReplicaOps>(replicaCount);
   let previousReplica = -1;
   for (let r = 0; r < replicaCount; r++) {
     const offset = decoder.offset;
@@ -294,7 +329,7 @@ export function readReplicaOps(decoder: Decoder, fields: readonly FieldRef[]): R
     if (replica <= previousReplica) throw new DecodeError('replicas out of order', offset);
     previousReplica = replica;
     const opCount = decoder.readVarUintIn(1, decoder.remaining, 'op count');
-    const ops: Op[] = [];
+    const ops = new Array<Op>(opCount);
     let expected = 0;
     let previous: Op | undefined;
     for (let i = 0; i < opCount; i++) {
@@ -308,11 +343,11 @@ export function readReplicaOps(decoder: Decoder, fields: readonly FieldRef[]): R
       const op = readOpBody(decoder, kind, replica, clock, fields, opOffset, previous);
       const end = clock + opLength(op);
       if (!Number.isSafeInteger(end) || end > MAX_CLOCK) throw new DecodeError('clock overflow', opOffset);
-      ops.push(op);
+      ops[i] = op;
       expected = end;
       previous = op;
     }
-    replicas.push({ replica, ops });
+    replicas[r] = { replica, ops };
   }
   return replicas;
 }
@@ -382,7 +417,7 @@ function readTimestamp(decoder: Decoder): HlcTimestamp {
 /** Reads id ranges written by `writeRanges`, validating order and lengths. */
 export function readRanges(decoder: Decoder): IdRange[] {
   const groupCount = decoder.readVarUintIn(0, decoder.remaining, 'delete set replica count');
-  const ranges: IdRange[] = [];
+  let ranges: IdRange[] = [];
   let previousReplica = -1;
   for (let g = 0; g < groupCount; g++) {
     const offset = decoder.offset;
@@ -390,6 +425,9 @@ export function readRanges(decoder: Decoder): IdRange[] {
     if (replica <= previousReplica) throw new DecodeError('delete set replicas out of order', offset);
     previousReplica = replica;
     const count = decoder.readVarUintIn(1, decoder.remaining, 'range count');
+    // The first group's ranges go into an array of their exact length (usually the only group).
+    if (g === 0) ranges = new Array<IdRange>(count);
+    const base = g === 0 ? 0 : ranges.length;
     let end = 0;
     for (let i = 0; i < count; i++) {
       const rangeOffset = decoder.offset;
@@ -397,7 +435,7 @@ export function readRanges(decoder: Decoder): IdRange[] {
       const length = decoder.readVarUintIn(1, MAX_CLOCK, 'range length');
       end = clock + length;
       if (!Number.isSafeInteger(end)) throw new DecodeError('delete range overflows', rangeOffset);
-      ranges.push({ replica, clock, length });
+      ranges[base + i] = { replica, clock, length };
     }
   }
   return ranges;

@@ -96,25 +96,31 @@ export class Rga implements Sequence {
     if (!Number.isInteger(index) || !Number.isInteger(length) || index < 0 || length < 0 || index + length > visible) {
       throw new SequenceRangeError(index, length, visible);
     }
-    const ranges: IdRange[] = [];
+    // Usually one range: returned as a one-element literal (a push onto `[]` reserves room for 17).
+    let ranges: IdRange[] | null = null;
     let remaining = length;
     while (remaining > 0) {
       this.tree.locateVisible(index);
       let span = this.tree.foundSpan as Span;
       const offset = this.tree.foundOffset;
       const take = Math.min(span.length - offset, remaining);
+      let replica: number;
+      let clock: number;
       if (this.maybeDeleteIntoNeighbour(span, offset, take)) {
-        pushRange(ranges, span.replica, offset === 0 ? span.clock - take : span.clock + offset, take);
-        remaining -= take;
-        continue;
+        replica = span.replica;
+        clock = offset === 0 ? span.clock - take : span.clock + offset;
+      } else {
+        if (offset > 0) span = this.split(span, offset);
+        if (span.length > take) this.split(span, take);
+        replica = span.replica;
+        clock = span.clock;
+        this.markDeleted(span);
       }
-      if (offset > 0) span = this.split(span, offset);
-      if (span.length > take) this.split(span, take);
-      pushRange(ranges, span.replica, span.clock, span.length);
+      if (ranges === null) ranges = [{ replica, clock, length: take }];
+      else pushRange(ranges, replica, clock, take);
       remaining -= take;
-      this.markDeleted(span);
     }
-    return ranges;
+    return ranges ?? [];
   }
 
   /**

@@ -41,6 +41,26 @@ export class Rga implements Sequence {
     return parts.join('');
   }
 
+  /** True when the sequence holds no span, not even a deleted one. */
+  get isEmpty(): boolean {
+    return this.tree.first() === null;
+  }
+
+  /** Calls `visit` on every span in document order (full-state encoding, rga/bulk.ts). */
+  forEachSpan(visit: (span: Span) => void): void {
+    this.tree.forEach(visit);
+  }
+
+  /**
+   * Fills an empty sequence in bulk (rga/bulk.ts): `spans` in document order, and per replica the
+   * same spans sorted by clock; no integration search. The caller guarantees what the state
+   * decoder checks (unique ids, origins placed left and right of each span).
+   */
+  buildFrom(spans: readonly Span[], byReplica: ReadonlyMap<number, readonly Span[]>): void {
+    this.tree.build(spans);
+    for (const [replica, sorted] of byReplica) this.ids.setReplica(replica, sorted);
+  }
+
   insertLocal(index: number, content: string, replica: number, clock: number): InsertRun {
     const visible = this.tree.visible;
     if (!Number.isInteger(index) || index < 0 || index > visible) throw new SequenceRangeError(index, 0, visible);

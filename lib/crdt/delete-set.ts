@@ -76,6 +76,15 @@ export class DeleteSet {
     } else bounds.splice(first, i - first, newStart, newEnd);
   }
 
+  /**
+   * Sets the ranges of a replica that has none yet from canonical bounds `[s0, e0, s1, e1, ...]`
+   * (sorted, disjoint, not adjacent), keeping the array: bulk loading of a full state.
+   */
+  setBounds(replica: number, bounds: number[]): void {
+    if (this.byReplica.has(replica)) throw new Error(`replica ${replica} already has deletes`);
+    if (bounds.length > 0) this.byReplica.set(replica, bounds);
+  }
+
   /** True when the id is deleted. */
   has(replica: number, clock: number): boolean {
     const bounds = this.byReplica.get(replica);

@@ -1,10 +1,10 @@
 /**
- * Loading a full state (state-codec.ts) into a fresh document in bulk: the delete set as stored,
- * each text field's `Rga` built from its spans in document order (no integration search), and
- * each replica's log in one pass over its clock-ordered timeline. Falls back (returns false,
- * before touching anything but field declarations) when the state cannot take that path: a
- * sequence that is not an empty `Rga`, text spans past a gap or after a pending op, or deletes
- * that cover visible text.
+ * Loading a full state (state-codec.ts) into a fresh document in bulk: the delete set as decoded
+ * (canonical bounds per replica), each text field's `Rga` built from its spans in document order
+ * (no integration search), and each replica's log in one pass over its clock-ordered timeline.
+ * Falls back (returns false, before touching anything but field declarations) when the state
+ * cannot take that path: a sequence that is not an empty `Rga`, text spans past a gap or after a
+ * pending op, or deletes that cover visible text.
  */
 import type { ReplicaId } from '../clock/replica';
 import { DeleteSet } from './delete-set';
@@ -12,7 +12,7 @@ import type { FieldState, FieldStateOf, ReplicaLog } from './doc-log';
 import { buildRga, canBuildRga } from './rga/bulk';
 import type { Rga } from './rga/rga';
 import type { Span } from './rga/span';
-import { walkTimeline, type DecodedState } from './state-codec';
+import type { DecodedState, ReplicaTimeline } from './state-codec';
 import { opLength, type FieldRef, type Op } from './update-codec';
 
 /** The parts of a fresh `DocCore` the bulk load fills. */
@@ -32,6 +32,30 @@ export function isEmptyForBulk(fields: ReadonlyMap<string, FieldState>, logs: Re
   return true;
 }
 
+/**
+ * True when a replica's timeline can be built in bulk: its spans and ops cover its clocks from 0
+ * without a gap, no span comes after an op that must wait (a pending text insert, or anything past
+ * a gap), and no residual delete covers a visible span (integration would report it).
+ */
+function fitsBulk(timeline: ReplicaTimeline, residual: DeleteSet | null): boolean {
+  const { spans, ops } = timeline;
+  let expected = 0;
+  let ready = true;
+  let j = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    for (; j < ops.length && ops[j]!.clock < span.clock; j++) {
+      const op = ops[j]!;
+      if (op.clock !== expected || op.kind === 'insert') ready = false;
+      expected = op.clock + opLength(op);
+    }
+    if (span.clock !== expected || !ready) return false;
+    if (residual !== null && span.content !== null && residual.intersect(span.replica, span.clock, span.length).length > 0) return false;
+    expected = span.clock + span.length;
+  }
+  return true;
+}
+
 /** Loads `state` into `target` in bulk; returns false (having only declared the fields) when it must be integrated instead. */
 export function maybeLoadInBulk(target: LoadTarget, state: DecodedState): boolean {
   const sequences = new Map<string, Rga>();
@@ -41,49 +65,38 @@ export function maybeLoadInBulk(target: LoadTarget, state: DecodedState): boolea
     if (!canBuildRga(field.sequence)) return false;
     sequences.set(field.name, field.sequence);
   }
-  const residual = new DeleteSet();
-  for (const range of state.residualDeletes) residual.add(range.replica, range.clock, range.length);
-  for (const [, timeline] of state.timeline) {
-    let expected = 0;
-    let ready = true;
-    let fits = true;
-    walkTimeline(
-      timeline,
-      (span) => {
-        if (span.clock !== expected || !ready) fits = false;
-        else if (span.content !== null && !residual.isEmpty && residual.intersect(span.replica, span.clock, span.length).length > 0) fits = false;
-        expected = span.clock + span.length;
-      },
-      (op) => {
-        if (op.clock !== expected || op.kind === 'insert') ready = false;
-        expected = op.clock + opLength(op);
-        return true;
-      },
-    );
-    if (!fits) return false;
+  let residual: DeleteSet | null = null;
+  if (state.residualDeletes.length > 0) {
+    residual = new DeleteSet();
+    for (const range of state.residualDeletes) residual.include(range.replica, range.clock, range.length);
   }
-  for (const range of state.deletes) target.deleteSet.add(range.replica, range.clock, range.length);
+  for (const timeline of state.timeline.values()) if (!fitsBulk(timeline, residual)) return false;
+  for (const [replica, bounds] of state.deleteBounds) target.deleteSet.setBounds(replica, bounds);
   const textFields = new Map<string, FieldStateOf<'text'>>();
   for (const [name, spans] of state.texts) {
-    const byClock: Span[][] = [];
-    for (const [, timeline] of state.timeline) {
-      if (state.texts.size === 1) byClock.push(timeline.spans);
-      else byClock.push(timeline.spans.filter((_, i) => timeline.spanFields[i]!.name === name));
+    const byReplica = new Map<number, readonly Span[]>();
+    for (const [replica, timeline] of state.timeline) {
+      if (timeline.spans.length === 0) continue;
+      byReplica.set(replica, state.texts.size === 1 ? timeline.spans : timeline.spans.filter((_, i) => timeline.spanFields[i]!.name === name));
     }
-    buildRga(sequences.get(name)!, spans, byClock);
+    buildRga(sequences.get(name)!, spans, byReplica);
     textFields.set(name, target.declareField({ name, kind: 'text' }) as FieldStateOf<'text'>);
   }
   for (const [replica, timeline] of state.timeline) {
     const log = target.logOf(replica as ReplicaId);
-    walkTimeline(
-      timeline,
-      (span, field) => log.append({ kind: 'text', clock: span.clock, length: span.length, field: textFields.get(field.name)! }),
-      (op, index) => {
-        if (target.integrateOne(log, op)) return true;
-        target.enqueue(replica as ReplicaId, timeline.ops.slice(index));
-        return false;
-      },
-    );
+    const { spans, spanFields, ops } = timeline;
+    let j = 0;
+    let waiting = false;
+    for (let i = 0; i <= spans.length && !waiting; i++) {
+      const clock = i < spans.length ? spans[i]!.clock : Number.POSITIVE_INFINITY;
+      for (; j < ops.length && ops[j]!.clock < clock; j++) {
+        if (target.integrateOne(log, ops[j]!)) continue;
+        target.enqueue(replica as ReplicaId, ops.slice(j));
+        waiting = true;
+        break;
+      }
+      if (i < spans.length && !waiting) log.appendText(textFields.get(spanFields[i]!.name)!, spans[i]!.length);
+    }
   }
   target.drainPending();
   return true;

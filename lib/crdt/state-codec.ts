@@ -12,15 +12,13 @@ import { DecodeError } from '../codec/errors';
 import { normalizeRanges, subtractRanges, unionRanges } from './delete-set';
 import type { DocumentSpan } from './rga/bulk';
 import { NONE, Span } from './rga/span';
+import { ColumnReader, ColumnWriter } from './state-columns';
 import type { IdRange, ItemId } from './rga/types';
 import { MAX_CLOCK, opLength, readFieldTable, readRanges, readReplicaOps, writeFieldTable, writeRanges, writeReplicaOps, type FieldRef, type Op, type ReplicaOps, type Update } from './update-codec';
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
-/** Lengths up to this are packed into a span's header; longer ones follow it. */
-const PACKED_LENGTH_LIMIT = 2 ** 44;
-
-// Span header flags (non-continuation spans).
+// Span flags (the `kinds` column value of a span that does not continue the previous one).
 const DELETED = 1;
 const LEFT_SHIFT = 1; // 2 bits
 const RIGHT_SHIFT = 3; // 2 bits
@@ -34,14 +32,17 @@ const RIGHT_NONE = 0;
 const RIGHT_NEXT = 1;
 const RIGHT_PREDICTED = 2;
 const RIGHT_EXPLICIT = 3;
-/**
- * The most frequent flag values (typing: a new insert position with an explicit clock, visible or
- * deleted; a continued run whose origin left is further back; with a predicted origin right). A
- * span with one of them and a length up to `SHORT_LENGTHS` has a one-byte header.
- */
-const COMMON_FLAGS = [40, 41, 22, 23, 48, 49, 14] as const;
-const SHORT_LENGTHS = 9;
-const SHORT_CODES = COMMON_FLAGS.length * SHORT_LENGTHS;
+/** The `kinds` column value of a continuation span. */
+const CONTINUATION = 128;
+/** `rightKinds` entry of a continuation (it copies the origin right of the span before). */
+const RIGHT_COPIED = 255;
+
+/** Column `direct` limits (see state-columns.ts): span kinds are symbols; other values above 15 are bit lengths + raw bits. */
+const KIND_DIRECT = 256;
+const SMALL_DIRECT = 16;
+
+/** The span columns of one text field, in the order they are written. */
+const COLUMN_NAMES = ['span kind', 'span length', 'continuation length', 'span replica', 'span clock', 'origin left', 'origin right'] as const;
 
 /** What `encodeState` needs from a document. */
 export interface StateInput {
@@ -62,8 +63,8 @@ export interface DecodedState {
   /** Per replica (sorted by id): its spans and ops. */
   readonly timeline: ReadonlyMap<number, ReplicaTimeline>;
   readonly rest: readonly ReplicaOps[];
-  /** The whole delete set (residual and deleted spans), canonical. */
-  readonly deletes: IdRange[];
+  /** The whole delete set (residual and deleted spans), per replica (sorted by id) as canonical bounds `[start0, end0, start1, end1, ...]`. */
+  readonly deleteBounds: ReadonlyMap<number, number[]>;
   /** Deletes not implied by deleted spans. */
   readonly residualDeletes: readonly IdRange[];
 }
@@ -80,10 +81,6 @@ export interface ReplicaTimeline {
 /** Visits a timeline's spans and ops in clock order; stops when `visitOp` returns false. */
 export function walkTimeline(timeline: ReplicaTimeline, visitSpan: (span: Span, field: FieldRef) => void, visitOp: (op: Op, index: number) => boolean): void {
   const { spans, spanFields, ops } = timeline;
-  if (ops.length === 0) {
-    for (let i = 0; i < spans.length; i++) visitSpan(spans[i]!, spanFields[i]!);
-    return;
-  }
   let j = 0;
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
@@ -94,30 +91,6 @@ export function walkTimeline(timeline: ReplicaTimeline, visitSpan: (span: Span, 
     visitSpan(span, spanFields[i]!);
   }
   for (; j < ops.length; j++) if (!visitOp(ops[j]!, j)) return;
-}
-
-/** `items` sorted by clock (stable for equal clocks), through a numeric typed-array sort when the keys fit. */
-function sortByClock<T extends { readonly clock: number }>(items: T[], extra: unknown[]): void {
-  const n = items.length;
-  let small = n < 2 ** 21;
-  for (let i = 0; i < n && small; i++) small = items[i]!.clock < 2 ** 31;
-  let order: ArrayLike<number>;
-  if (small) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = items[i]!.clock * 2 ** 21 + i;
-    keys.sort();
-    const indices = new Int32Array(n);
-    for (let i = 0; i < n; i++) indices[i] = keys[i]! % 2 ** 21;
-    order = indices;
-  } else {
-    order = Array.from({ length: n }, (_, i) => i).sort((a, b) => items[a]!.clock - items[b]!.clock || a - b);
-  }
-  const copy = items.slice();
-  const extraCopy = extra.slice();
-  for (let i = 0; i < n; i++) {
-    items[i] = copy[order[i]!]!;
-    extra[i] = extraCopy[order[i]!];
-  }
 }
 
 /** (replica, clock) -> span index, one numeric map per replica (string keys cost more than the encoding). */
@@ -133,21 +106,24 @@ class IdToIndex {
   }
 }
 
-/** Index of the nearest span after each span that is of another replica or has a smaller clock (the predicted origin right); -1 when none. */
-function predictions(spans: readonly { replica: number; clock: number }[], step: 1 | -1): Int32Array {
-  const n = spans.length;
+/**
+ * Index of the nearest span after each span that is of another replica or has a smaller clock
+ * (the predicted origin right); -1 when none. `replicas[i]`/`clocks[i]` are span i's id.
+ */
+function predictions(replicas: ArrayLike<number>, clocks: ArrayLike<number>, n: number): Int32Array {
   const out = new Int32Array(n);
-  const stack: number[] = [];
-  for (let t = 0; t < n; t++) {
-    const i = step === 1 ? n - 1 - t : t;
-    const s = spans[i]!;
-    while (stack.length > 0) {
-      const j = stack[stack.length - 1]!;
-      if (spans[j]!.replica === s.replica && spans[j]!.clock >= s.clock) stack.pop();
+  const stack = new Int32Array(n);
+  let top = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const replica = replicas[i]!;
+    const clock = clocks[i]!;
+    while (top > 0) {
+      const j = stack[top - 1]!;
+      if (replicas[j] === replica && clocks[j]! >= clock) top--;
       else break;
     }
-    out[i] = stack.length > 0 ? stack[stack.length - 1]! : -1;
-    stack.push(i);
+    out[i] = top > 0 ? stack[top - 1]! : -1;
+    stack[top++] = i;
   }
   return out;
 }
@@ -172,15 +148,13 @@ export function encodeState(input: StateInput): Uint8Array {
     const spans = input.texts.get(name)!;
     encoder.writeVarUint(fieldIndex.get(name)!);
     encoder.writeVarUint(spans.length);
-    writeSpans(encoder, spans, replicaIndex, replicas);
-    let text = '';
     const parts: string[] = [];
     for (const s of spans) {
       if (s.content !== null) parts.push(s.content);
       else deletedSpans.push({ replica: s.replica, clock: s.clock, length: s.length });
     }
-    text = parts.join('');
-    encoder.writeCodeUnits(text);
+    encoder.writeCodeUnits(parts.join(''));
+    writeSpans(encoder, spans, replicaIndex);
   }
   writeReplicaOps(encoder, input.rest, fieldIndex);
   deletedSpans.sort((a, b) => a.replica - b.replica || a.clock - b.clock);
@@ -194,8 +168,28 @@ function startsAt(spans: readonly DocumentSpan[], j: number, replica: number, cl
   return span !== undefined && span.replica === replica && span.clock === clock;
 }
 
-function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaIndex: Map<number, number>, replicas: readonly number[]): void {
+/** The span columns of one text field (names and order: `COLUMN_NAMES`). */
+interface SpanColumnWriters {
+  readonly kinds: ColumnWriter;
+  readonly lengths: ColumnWriter;
+  readonly continuations: ColumnWriter;
+  readonly replicas: ColumnWriter;
+  readonly clocks: ColumnWriter;
+  readonly lefts: ColumnWriter;
+  readonly rights: ColumnWriter;
+}
+
+function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaIndex: Map<number, number>): void {
   const n = spans.length;
+  const columns: SpanColumnWriters = {
+    kinds: new ColumnWriter(KIND_DIRECT),
+    lengths: new ColumnWriter(SMALL_DIRECT),
+    continuations: new ColumnWriter(SMALL_DIRECT),
+    replicas: new ColumnWriter(SMALL_DIRECT),
+    clocks: new ColumnWriter(SMALL_DIRECT),
+    lefts: new ColumnWriter(SMALL_DIRECT),
+    rights: new ColumnWriter(SMALL_DIRECT),
+  };
   // id -> index maps, built on the first origin that is neither implied nor a few spans away.
   let starts: IdToIndex | null = null;
   let ends: IdToIndex | null = null;
@@ -216,8 +210,13 @@ function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaInd
     starts ??= buildMap(false);
     return starts.get(replica, clock);
   };
-  const predictedRight = predictions(spans, 1);
+  const predictedRight = predictions(
+    spans.map((s) => s.replica),
+    spans.map((s) => s.clock),
+    n,
+  );
   let previous: DocumentSpan | null = null;
+  let previousReplica = 0;
   for (let i = 0; i < n; i++) {
     const s = spans[i]!;
     if (
@@ -230,12 +229,13 @@ function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaInd
       s.rightClock === previous.rightClock &&
       (s.content === null) !== (previous.content === null)
     ) {
-      encoder.writeVarUint(s.length * 2 + 1);
+      columns.kinds.write(CONTINUATION);
+      columns.continuations.write(s.length - 1);
       previous = s;
       continue;
     }
     let flags = s.content === null ? DELETED : 0;
-    // Origin left: the end of the previous span, of the predicted one, none, or explicit.
+    // Origin left: the end of the previous span, none, or explicit (a distance or an id).
     let leftKind = LEFT_EXPLICIT;
     let leftIndex = -1;
     if (s.leftReplica === NONE) leftKind = LEFT_NONE;
@@ -249,43 +249,42 @@ function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaInd
     let rightKind = RIGHT_EXPLICIT;
     let rightIndex = -1;
     if (s.rightReplica === NONE) rightKind = RIGHT_NONE;
-    else {
-      if (startsAt(spans, i + 1, s.rightReplica, s.rightClock)) {
-        rightIndex = i + 1;
-        rightKind = RIGHT_NEXT;
-      } else if (startsAt(spans, predictedRight[i]!, s.rightReplica, s.rightClock)) {
-        rightIndex = predictedRight[i]!;
-        rightKind = RIGHT_PREDICTED;
-      } else rightIndex = startingAt(s.rightReplica, s.rightClock, i);
-    }
-    // An origin left given as an id is relative to the span's clock, so the clock cannot be relative to it.
-    const base = s.leftReplica === s.replica && !(leftKind === LEFT_EXPLICIT && leftIndex < 0) ? s.leftClock + 1 : 0;
-    const replicaImplied = s.replica === (previous === null ? replicas[0] : previous.replica);
+    else if (startsAt(spans, i + 1, s.rightReplica, s.rightClock)) {
+      rightIndex = i + 1;
+      rightKind = RIGHT_NEXT;
+    } else if (startsAt(spans, predictedRight[i]!, s.rightReplica, s.rightClock)) {
+      rightIndex = predictedRight[i]!;
+      rightKind = RIGHT_PREDICTED;
+    } else rightIndex = startingAt(s.rightReplica, s.rightClock, i);
+    // The clock is relative to origin left when both are of one replica (origins precede: s.clock > base).
+    const base = s.leftReplica === s.replica ? s.leftClock + 1 : 0;
+    const replica = replicaIndex.get(s.replica)!;
+    const replicaImplied = replica === previousReplica;
     flags |= (leftKind << LEFT_SHIFT) | (rightKind << RIGHT_SHIFT) | (s.clock !== base ? CLOCK_EXPLICIT : 0) | (replicaImplied ? 0 : REPLICA_EXPLICIT);
-    const common = (COMMON_FLAGS as readonly number[]).indexOf(flags);
-    if (common >= 0 && s.length <= SHORT_LENGTHS) encoder.writeVarUint(((s.length - 1) * COMMON_FLAGS.length + common) * 2);
-    else if (s.length < PACKED_LENGTH_LIMIT) encoder.writeVarUint((SHORT_CODES + s.length * 128 + flags) * 2);
-    else {
-      encoder.writeVarUint((SHORT_CODES + flags) * 2);
-      encoder.writeVarUint(s.length);
-    }
-    if (!replicaImplied) encoder.writeVarUint(replicaIndex.get(s.replica)!);
-    if (s.clock !== base) encoder.writeVarUint(s.clock - base - 1); // origins precede: s.clock > base
-    if (leftKind === LEFT_EXPLICIT) writeOriginRef(encoder, leftIndex >= 0 ? i - leftIndex : -1, s.leftReplica, s.leftClock, s.clock, replicaIndex);
-    if (rightKind === RIGHT_EXPLICIT) writeOriginRef(encoder, rightIndex >= 0 ? rightIndex - i : -1, s.rightReplica, s.rightClock, s.clock, replicaIndex);
+    columns.kinds.write(flags);
+    columns.lengths.write(s.length - 1);
+    if (!replicaImplied) columns.replicas.write(replica);
+    if (s.clock !== base) columns.clocks.write(s.clock - base - 1);
+    if (leftKind === LEFT_EXPLICIT) writeOriginRef(columns.lefts, leftIndex >= 0 ? i - leftIndex : -1, s.leftReplica, s.leftClock, replicaIndex);
+    if (rightKind === RIGHT_EXPLICIT) writeOriginRef(columns.rights, rightIndex >= 0 ? rightIndex - i : -1, s.rightReplica, s.rightClock, replicaIndex);
     previous = s;
+    previousReplica = replica;
   }
+  columns.kinds.writeTo(encoder);
+  columns.lengths.writeTo(encoder);
+  columns.continuations.writeTo(encoder);
+  columns.replicas.writeTo(encoder);
+  columns.clocks.writeTo(encoder);
+  columns.lefts.writeTo(encoder);
+  columns.rights.writeTo(encoder);
 }
 
-/**
- * An explicit origin: a span distance `k >= 2` (distance 1 has its own flag) as `k - 1`, or 0 then
- * a replica index and a clock relative to the span's (an origin inside a span).
- */
-function writeOriginRef(encoder: Encoder, distance: number, replica: number, clock: number, spanClock: number, replicaIndex: Map<number, number>): void {
-  if (distance > 1) return encoder.writeVarUint(distance - 1);
-  encoder.writeVarUint(0);
-  encoder.writeVarUint(replicaIndex.get(replica)!);
-  encoder.writeVarInt(clock - spanClock);
+/** An explicit origin: a span distance `k >= 2` (distance 1 has its own flag) as `k - 1`, or 0 then a replica index and the clock (an origin inside a span). */
+function writeOriginRef(column: ColumnWriter, distance: number, replica: number, clock: number, replicaIndex: Map<number, number>): void {
+  if (distance > 1) return column.write(distance - 1);
+  column.write(0);
+  column.write(replicaIndex.get(replica)!);
+  column.write(clock);
 }
 
 /** Decodes and validates a full state; throws `DecodeError` on anything malformed. */
@@ -295,255 +294,347 @@ export function decodeState(bytes: Uint8Array): DecodedState {
   if (version !== STATE_VERSION) throw new DecodeError(`unknown state version ${version}`, 0);
   const fields = readFieldTable(decoder);
   const replicaCount = decoder.readVarUintIn(0, decoder.remaining, 'replica count');
-  const replicas: number[] = [];
+  const replicas: number[] = new Array(replicaCount);
   for (let i = 0; i < replicaCount; i++) {
-    const replica = (i === 0 ? 0 : replicas[i - 1]! + 1) + decoder.readVarUintIn(i === 0 ? 0 : 1, 0xffff_ffff, 'replica id') - (i === 0 ? 0 : 1);
+    const replica = i === 0 ? decoder.readVarUintIn(0, 0xffff_ffff, 'replica id') : replicas[i - 1]! + decoder.readVarUintIn(1, 0xffff_ffff, 'replica id');
     if (replica > 0xffff_ffff) throw new DecodeError('replica id out of range', decoder.offset);
-    replicas.push(replica);
+    replicas[i] = replica;
   }
   const texts = new Map<string, Span[]>();
-  const byReplica = new Map<number, { spans: Span[]; spanFields: FieldRef[]; ops: readonly Op[] }>();
-  const timelineOf = (replica: number) => {
-    let timeline = byReplica.get(replica);
-    if (timeline === undefined) byReplica.set(replica, (timeline = { spans: [], spanFields: [], ops: [] }));
-    return timeline;
-  };
+  const decodedTexts: { field: FieldRef; spans: Span[]; replicaIndexes: Int32Array }[] = [];
   let previousField = -1;
-  const textFieldCount = fields.filter((f) => f.kind === 'text').length;
+  let textFieldCount = 0;
+  for (const field of fields) if (field.kind === 'text') textFieldCount++;
   for (let t = 0; t < textFieldCount; t++) {
     const offset = decoder.offset;
     const index = decoder.readVarUintIn(previousField + 1, fields.length - 1, 'text field');
     const field = fields[index]!;
     if (field.kind !== 'text') throw new DecodeError(`spans for ${field.kind} field`, offset);
     previousField = index;
-    const spans = readSpans(decoder, replicas);
-    texts.set(field.name, spans);
-    let last: { spans: Span[]; spanFields: FieldRef[] } | undefined;
-    let lastReplica = -1;
-    for (const span of spans) {
-      if (span.replica !== lastReplica) {
-        last = timelineOf(span.replica);
-        lastReplica = span.replica;
-      }
-      last!.spans.push(span);
-      last!.spanFields.push(field);
-    }
+    const decoded = readSpans(decoder, replicas);
+    texts.set(field.name, decoded.spans);
+    decodedTexts.push({ field, ...decoded });
   }
   const rest = readReplicaOps(decoder, fields);
   const residualDeletes = readRanges(decoder);
   decoder.expectEnd();
-  for (const { replica, ops } of rest) timelineOf(replica).ops = ops;
-  const timeline = new Map<number, ReplicaTimeline>();
-  const deletedSpans: IdRange[] = [];
-  for (const replica of [...byReplica.keys()].sort((a, b) => a - b)) {
-    const entry = byReplica.get(replica)!;
-    sortByClock(entry.spans, entry.spanFields);
-    let end = 0;
-    walkTimeline(
-      entry,
-      (span) => {
-        if (span.clock < end) throw new DecodeError(`replica ${replica} holds clock ${span.clock} twice`, -1);
-        end = span.clock + span.length;
-        if (span.content === null) deletedSpans.push({ replica, clock: span.clock, length: span.length });
-      },
-      (op) => {
-        if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
-        end = op.clock + opLength(op);
-        return true;
-      },
-    );
-    timeline.set(replica, entry);
-  }
-  return { fields, texts, timeline, rest, residualDeletes, deletes: unionRanges(residualDeletes, normalizeRanges(deletedSpans)) };
+  const timeline = groupByReplica(decodedTexts, replicas, rest);
+  return { fields, texts, timeline, rest, residualDeletes, deleteBounds: deleteBoundsOf(timeline, residualDeletes) };
 }
 
-function readSpans(decoder: Decoder, replicas: readonly number[]): Span[] {
-  const n = decoder.readVarUintIn(0, decoder.remaining, 'span count');
-  const spans: Span[] = new Array(n);
-  // Origins resolved after every span is read: right ones may point forward. Codes: kind, then a value.
-  const rightKinds = new Uint8Array(n);
-  // Explicit origins, by span index (rare: sparse maps rather than arrays of n).
-  const rightValues = new Map<number, number | ItemId>();
-  const leftAbsolute = new Map<number, ItemId>();
-  let visible = 0;
-  let previous: Span | null = null;
+/**
+ * Every replica's spans (of all text fields) sorted by clock, with its ops; throws when two of
+ * them hold one clock.
+ */
+function groupByReplica(texts: readonly { field: FieldRef; spans: Span[]; replicaIndexes: Int32Array }[], replicas: readonly number[], rest: readonly ReplicaOps[]): Map<number, ReplicaTimeline> {
+  // Counting sort by replica index (stable: document order, then field order, within a replica).
+  const counts = new Int32Array(replicas.length + 1);
+  let total = 0;
+  for (const text of texts) {
+    for (let i = 0; i < text.replicaIndexes.length; i++) counts[text.replicaIndexes[i]! + 1]!++;
+    total += text.spans.length;
+  }
+  for (let r = 1; r <= replicas.length; r++) counts[r]! += counts[r - 1]!;
+  const starts = counts.slice();
+  const all: Span[] = new Array(total);
+  const allFields: FieldRef[] = new Array(total);
+  for (const text of texts) {
+    const { spans, replicaIndexes, field } = text;
+    for (let i = 0; i < spans.length; i++) {
+      const at = counts[replicaIndexes[i]!]!++;
+      all[at] = spans[i]!;
+      allFields[at] = field;
+    }
+  }
+  const opsOf = new Map<number, readonly Op[]>();
+  for (const { replica, ops } of rest) opsOf.set(replica, ops);
+  const timeline = new Map<number, ReplicaTimeline>();
+  let r = 0;
+  // Replicas in ascending id order: the span replicas (already sorted) merged with those of `rest` (sorted).
+  for (let k = 0; r < replicas.length || k < rest.length; ) {
+    const spanReplica = r < replicas.length ? replicas[r]! : Number.POSITIVE_INFINITY;
+    const opReplica = k < rest.length ? rest[k]!.replica : Number.POSITIVE_INFINITY;
+    const replica = Math.min(spanReplica, opReplica);
+    let spans: Span[] = [];
+    let spanFields: FieldRef[] = [];
+    if (spanReplica === replica) {
+      const from = starts[r]!;
+      const to = starts[r + 1]!;
+      spans = all.slice(from, to);
+      spanFields = allFields.slice(from, to);
+      sortByClock(spans, spanFields);
+      r++;
+    }
+    if (opReplica === replica) k++;
+    if (spans.length === 0 && opReplica !== replica) continue; // a replica named in the table without spans
+    const entry: ReplicaTimeline = { spans, spanFields, ops: opsOf.get(replica) ?? [] };
+    checkDisjoint(replica, entry);
+    timeline.set(replica, entry);
+  }
+  return timeline;
+}
+
+/** Sorts `spans` by clock (and `fields` alike), through a numeric typed-array sort when the keys fit. */
+function sortByClock(spans: Span[], fields: FieldRef[]): void {
+  const n = spans.length;
+  let sorted = true;
+  let small = n < 2 ** 21;
   for (let i = 0; i < n; i++) {
-    const offset = decoder.offset;
-    const header = decoder.readVarUint();
-    let span: Span;
-    if (header % 2 === 1) {
-      if (previous === null) throw new DecodeError('first span continues nothing', offset);
-      const length = (header - 1) / 2;
-      if (length < 1) throw new DecodeError('empty span', offset);
-      const end = previous.clock + previous.length - 1;
-      if (!Number.isSafeInteger(end + 1 + length) || end + 1 + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
-      span = new Span(previous.replica, end + 1, length, previous.replica, end, previous.rightReplica, previous.rightClock, previous.content === null ? '' : null);
-      rightKinds[i] = 255;
-    } else {
-      let value = header / 2;
-      let flags: number;
-      let length: number;
-      if (value < SHORT_CODES) {
-        flags = COMMON_FLAGS[value % COMMON_FLAGS.length]!;
-        length = Math.floor(value / COMMON_FLAGS.length) + 1;
-      } else {
-        value -= SHORT_CODES;
-        flags = value % 128;
-        length = Math.floor(value / 128);
+    const clock = spans[i]!.clock;
+    if (clock >= 2 ** 31) small = false;
+    if (i > 0 && clock < spans[i - 1]!.clock) sorted = false;
+  }
+  if (sorted) return;
+  let order: ArrayLike<number>;
+  if (small) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = spans[i]!.clock * 2 ** 21 + i;
+    keys.sort();
+    const indices = new Int32Array(n);
+    for (let i = 0; i < n; i++) indices[i] = keys[i]! % 2 ** 21;
+    order = indices;
+  } else {
+    order = Array.from({ length: n }, (_, i) => i).sort((a, b) => spans[a]!.clock - spans[b]!.clock || a - b);
+  }
+  const spanCopy = spans.slice();
+  const fieldCopy = fields.slice();
+  for (let i = 0; i < n; i++) {
+    spans[i] = spanCopy[order[i]!]!;
+    fields[i] = fieldCopy[order[i]!]!;
+  }
+}
+
+/** Throws unless a replica's spans and ops hold each clock at most once. */
+function checkDisjoint(replica: number, timeline: ReplicaTimeline): void {
+  const { spans, ops } = timeline;
+  let end = 0;
+  let j = 0;
+  for (let i = 0; i <= spans.length; i++) {
+    const clock = i < spans.length ? spans[i]!.clock : Number.POSITIVE_INFINITY;
+    for (; j < ops.length && ops[j]!.clock < clock; j++) {
+      const op = ops[j]!;
+      if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
+      end = op.clock + opLength(op);
+    }
+    if (i === spans.length) break;
+    if (clock < end) throw new DecodeError(`replica ${replica} holds clock ${clock} twice`, -1);
+    end = clock + spans[i]!.length;
+  }
+}
+
+/** The whole delete set as per-replica bounds: each replica's deleted spans (in clock order, adjacent ones joined) united with its residual deletes. */
+function deleteBoundsOf(timeline: ReadonlyMap<number, ReplicaTimeline>, residual: readonly IdRange[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  let k = 0;
+  const replicas = [...timeline.keys()];
+  for (const range of residual) if (!timeline.has(range.replica)) replicas.push(range.replica);
+  replicas.sort((a, b) => a - b);
+  for (const replica of replicas) {
+    let count = 0;
+    const spans = timeline.get(replica)?.spans ?? [];
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i]!;
+      if (span.content === null && (i === 0 || spans[i - 1]!.content !== null || spans[i - 1]!.clock + spans[i - 1]!.length !== span.clock)) count++;
+    }
+    let bounds: number[] = new Array(count * 2);
+    let b = 0;
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i]!;
+      if (span.content !== null) continue;
+      if (b > 0 && bounds[b - 1] === span.clock) bounds[b - 1] = span.clock + span.length;
+      else {
+        bounds[b++] = span.clock;
+        bounds[b++] = span.clock + span.length;
       }
-      if (length === 0) length = decoder.readVarUintIn(PACKED_LENGTH_LIMIT, MAX_CLOCK, 'span length');
-      const replica = (flags & REPLICA_EXPLICIT) !== 0 ? replicas[decoder.readVarUintIn(0, replicas.length - 1, 'replica index')] : previous === null ? replicas[0] : previous.replica;
-      if (replica === undefined) throw new DecodeError('span without a replica', offset);
-      const leftKind = (flags >> LEFT_SHIFT) & 3;
-      const rightKind = (flags >> RIGHT_SHIFT) & 3;
-      // The clock needs origin left's replica and clock, so resolve origin left first (it only looks back).
+    }
+    while (k < residual.length && residual[k]!.replica < replica) k++;
+    if (k < residual.length && residual[k]!.replica === replica) {
+      const ranges: IdRange[] = [];
+      for (let i = 0; i < bounds.length; i += 2) ranges.push({ replica, clock: bounds[i]!, length: bounds[i + 1]! - bounds[i]! });
+      const theirs: IdRange[] = [];
+      for (; k < residual.length && residual[k]!.replica === replica; k++) theirs.push(residual[k]!);
+      bounds = [];
+      for (const range of unionRanges(ranges, theirs)) bounds.push(range.clock, range.clock + range.length);
+    }
+    if (bounds.length > 0) out.set(replica, bounds);
+  }
+  return out;
+}
+
+/** The spans of one text field in document order, and the replica index of each. */
+function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Span[]; replicaIndexes: Int32Array } {
+  const offset = decoder.offset;
+  // A span takes at least one bit (its kind).
+  const n = decoder.readVarUintIn(0, decoder.remaining * 8, 'span count');
+  const text = decoder.readCodeUnits();
+  const kinds = new ColumnReader(decoder, KIND_DIRECT, COLUMN_NAMES[0]);
+  const lengths = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[1]);
+  const continuations = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[2]);
+  const replicaColumn = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[3]);
+  const clocks = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[4]);
+  const lefts = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[5]);
+  const rights = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[6]);
+  const spans: Span[] = new Array(n);
+  const replicaIndexes = new Int32Array(n);
+  const clockOf = new Float64Array(n);
+  // Origins right are resolved once every span is read (they point forward). Explicit ones: by span index (rare, so a map).
+  const rightKinds = new Uint8Array(n);
+  const rightTargets = new Map<number, number | ItemId>();
+  let absoluteLefts: number[] | null = null;
+  let at = 0;
+  let previous: Span | null = null;
+  let replicaIndex = 0;
+  let predicted = false;
+  for (let i = 0; i < n; i++) {
+    const kind = kinds.read();
+    let span: Span;
+    if (kind === CONTINUATION) {
+      if (previous === null) throw new DecodeError('first span continues nothing', offset);
+      const length = continuations.read() + 1;
+      const clock = previous.clock + previous.length;
+      if (clock + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
+      let content: string | null = null;
+      if (previous.content === null) {
+        if (at + length > text.length) throw new DecodeError('spans hold more visible characters than the text', offset);
+        content = text.slice(at, (at += length));
+      }
+      span = new Span(previous.replica, clock, length, previous.replica, clock - 1, NONE, 0, content);
+      rightKinds[i] = RIGHT_COPIED;
+    } else {
+      if (kind >= CONTINUATION) throw new DecodeError(`unknown span kind ${kind}`, offset);
+      const length = lengths.read() + 1;
+      if ((kind & REPLICA_EXPLICIT) !== 0) {
+        replicaIndex = replicaColumn.read();
+        if (replicaIndex >= replicaIds.length) throw new DecodeError('span replica out of range', offset);
+      } else if (replicaIds.length === 0) throw new DecodeError('span without a replica', offset);
+      const replica = replicaIds[replicaIndex]!;
+      const leftKind = (kind >> LEFT_SHIFT) & 3;
       let leftReplica = NONE;
       let leftClock = 0;
-      const clockDelta = (flags & CLOCK_EXPLICIT) !== 0 ? decoder.readVarUintIn(0, MAX_CLOCK - 1, 'clock delta') + 1 : 0;
       if (leftKind === LEFT_UNUSED) throw new DecodeError('unknown origin left kind', offset);
       if (leftKind === LEFT_PREVIOUS) {
-        const origin = spans[i - 1];
-        if (origin === undefined) throw new DecodeError('origin left before the document start', offset);
-        leftReplica = origin.replica;
-        leftClock = origin.clock + origin.length - 1;
+        if (previous === null) throw new DecodeError('origin left before the document start', offset);
+        leftReplica = previous.replica;
+        leftClock = previous.clock + previous.length - 1;
       } else if (leftKind === LEFT_EXPLICIT) {
-        const ref = readOriginRef(decoder, replicas, offset);
-        if (typeof ref === 'number') {
-          const origin = spans[i - ref];
-          if (ref > i || origin === undefined) throw new DecodeError('origin left before the document start', offset);
+        const distance = lefts.read() + 1;
+        if (distance > 1) {
+          if (distance > i) throw new DecodeError('origin left before the document start', offset);
+          const origin = spans[i - distance]!;
           leftReplica = origin.replica;
           leftClock = origin.clock + origin.length - 1;
         } else {
-          leftReplica = ref.replica;
-          leftClock = ref.clock; // relative to the span clock, fixed below
-          leftAbsolute.set(i, ref);
+          const index = lefts.read();
+          if (index >= replicaIds.length) throw new DecodeError('origin replica out of range', offset);
+          leftReplica = replicaIds[index]!;
+          leftClock = lefts.read();
+          (absoluteLefts ??= []).push(i);
         }
       }
-      const absoluteLeft = leftAbsolute.has(i);
-      const base = !absoluteLeft && leftReplica === replica ? leftClock + 1 : 0;
-      let clock: number;
-      if (absoluteLeft) {
-        // An absolute origin left is relative to the span's clock, which then cannot depend on it.
-        clock = clockDelta;
-        leftClock += clock;
-      } else clock = base + clockDelta;
-      if (clock < 0 || leftClock < 0 || !Number.isSafeInteger(clock + length) || clock + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
-      if (leftReplica === replica && leftClock >= clock) throw new DecodeError('origin left is not before the span', offset);
-      span = new Span(replica, clock, length, leftReplica, leftClock, NONE, 0, (flags & DELETED) !== 0 ? null : '');
+      const base = leftReplica === replica ? leftClock + 1 : 0;
+      const clock = (kind & CLOCK_EXPLICIT) !== 0 ? base + clocks.read() + 1 : base;
+      if (clock + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
+      let content: string | null = null;
+      if ((kind & DELETED) === 0) {
+        if (at + length > text.length) throw new DecodeError('spans hold more visible characters than the text', offset);
+        content = text.slice(at, (at += length));
+      }
+      span = new Span(replica, clock, length, leftReplica, leftClock, NONE, 0, content);
+      const rightKind = (kind >> RIGHT_SHIFT) & 3;
       rightKinds[i] = rightKind;
-      if (rightKind === RIGHT_EXPLICIT) {
-        const ref = readOriginRef(decoder, replicas, offset);
-        rightValues.set(i, typeof ref === 'number' ? ref : { replica: ref.replica, clock: ref.clock + clock });
+      if (rightKind === RIGHT_PREDICTED) predicted = true;
+      else if (rightKind === RIGHT_EXPLICIT) {
+        const distance = rights.read() + 1;
+        if (distance > 1) rightTargets.set(i, i + distance);
+        else {
+          const index = rights.read();
+          if (index >= replicaIds.length) throw new DecodeError('origin replica out of range', offset);
+          rightTargets.set(i, { replica: replicaIds[index]!, clock: rights.read() });
+        }
       }
     }
-    if (span.content !== null) visible += span.length;
     spans[i] = span;
+    replicaIndexes[i] = replicaIndex;
+    clockOf[i] = span.clock;
     previous = span;
   }
-  const text = decoder.readCodeUnits();
-  if (text.length !== visible) throw new DecodeError(`text has ${text.length} units, spans ${visible}`, decoder.offset);
-  resolveRightOrigins(spans, rightKinds, rightValues);
-  validateAbsoluteOrigins(spans, leftAbsolute, rightValues);
-  let at = 0;
-  for (const span of spans) {
-    if (span.content === null) continue;
-    span.content = text.slice(at, at + span.length);
-    at += span.length;
-  }
-  return spans;
+  kinds.expectEnd();
+  lengths.expectEnd();
+  continuations.expectEnd();
+  replicaColumn.expectEnd();
+  clocks.expectEnd();
+  lefts.expectEnd();
+  rights.expectEnd();
+  if (at !== text.length) throw new DecodeError(`text has ${text.length} units, spans ${at}`, offset);
+  resolveRightOrigins(spans, rightKinds, rightTargets, predicted ? predictions(replicaIndexes, clockOf, n) : null);
+  if (absoluteLefts !== null || rightTargets.size > 0) validateAbsoluteOrigins(spans, absoluteLefts ?? [], rightTargets);
+  return { spans, replicaIndexes };
 }
 
-function readOriginRef(decoder: Decoder, replicas: readonly number[], offset: number): number | ItemId {
-  const code = decoder.readVarUint();
-  if (code > 0) return code + 1;
-  const replica = replicas[decoder.readVarUint()];
-  if (replica === undefined) throw new DecodeError('origin replica out of range', offset);
-  return { replica, clock: decoder.readVarInt() };
-}
-
-function resolveRightOrigins(spans: Span[], kinds: Uint8Array, values: ReadonlyMap<number, number | ItemId>): void {
+/** Sets every span's origin right (the id of a later span's first character, or an explicit id) and checks both origins against the span. */
+function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: ReadonlyMap<number, number | ItemId>, predicted: Int32Array | null): void {
   const n = spans.length;
-  const predicted = predictions(spans, 1);
-  for (let i = n - 1; i >= 0; i--) {
+  for (let i = 0; i < n; i++) {
     const s = spans[i]!;
-    let target = -1;
-    switch (kinds[i]) {
-      case 255: {
-        s.rightReplica = spans[i - 1]!.rightReplica;
-        s.rightClock = spans[i - 1]!.rightClock;
-        continue;
-      }
-      case RIGHT_NONE:
-        continue;
-      case RIGHT_NEXT:
-        target = i + 1;
-        break;
-      case RIGHT_PREDICTED:
-        target = predicted[i]!;
-        break;
-      case RIGHT_EXPLICIT: {
-        const value = values.get(i)!;
-        if (typeof value !== 'number') {
+    const kind = kinds[i]!;
+    if (kind === RIGHT_COPIED) {
+      const before = spans[i - 1]!;
+      s.rightReplica = before.rightReplica;
+      s.rightClock = before.rightClock;
+    } else if (kind !== RIGHT_NONE) {
+      let target = -1;
+      if (kind === RIGHT_NEXT) target = i + 1;
+      else if (kind === RIGHT_PREDICTED) target = predicted![i]!;
+      else {
+        const value = targets.get(i)!;
+        if (typeof value === 'number') target = value;
+        else {
           s.rightReplica = value.replica;
           s.rightClock = value.clock;
-          continue;
         }
-        target = i + value;
+      }
+      if (kind !== RIGHT_EXPLICIT || target >= 0) {
+        if (target < 0 || target >= n) throw new DecodeError('origin right past the document end', -1);
+        const origin = spans[target]!;
+        s.rightReplica = origin.replica;
+        s.rightClock = origin.clock;
       }
     }
-    const origin = spans[target];
-    if (target < 0 || origin === undefined) throw new DecodeError('origin right past the document end', -1);
-    s.rightReplica = origin.replica;
-    s.rightClock = origin.clock;
-  }
-  // Continuation spans copy the origin right of the span before: resolve them front to back.
-  for (let i = 0; i < n; i++) {
-    if (kinds[i] === 255) {
-      spans[i]!.rightReplica = spans[i - 1]!.rightReplica;
-      spans[i]!.rightClock = spans[i - 1]!.rightClock;
-    }
-    const s = spans[i]!;
     if (s.rightReplica === s.replica && s.rightClock >= s.clock) throw new DecodeError('origin right is not before the span', -1);
+    if (s.leftReplica === s.replica && s.leftClock >= s.clock) throw new DecodeError('origin left is not before the span', -1);
     if (s.rightReplica !== NONE && s.rightReplica === s.leftReplica && s.rightClock === s.leftClock) throw new DecodeError('span has the same left and right origin', -1);
   }
 }
 
 /** Origins given as ids must name a character left (resp. right) of their span. */
-function validateAbsoluteOrigins(spans: readonly Span[], left: ReadonlyMap<number, ItemId>, right: ReadonlyMap<number, number | ItemId>): void {
-  if (left.size === 0 && right.size === 0) return;
-  let index: Map<number, Span[]> | null = null;
-  const position = (id: ItemId): number => {
-    if (index === null) {
-      index = new Map();
-      spans.forEach((s) => {
-        let list = index!.get(s.replica);
-        if (list === undefined) index!.set(s.replica, (list = []));
-        list.push(s);
-      });
-      for (const list of index.values()) list.sort((a, b) => a.clock - b.clock);
-    }
-    const list = index.get(id.replica) ?? [];
+function validateAbsoluteOrigins(spans: readonly Span[], lefts: readonly number[], rights: ReadonlyMap<number, number | ItemId>): void {
+  const byReplica = new Map<number, number[]>();
+  spans.forEach((s, i) => {
+    let list = byReplica.get(s.replica);
+    if (list === undefined) byReplica.set(s.replica, (list = []));
+    list.push(i);
+  });
+  for (const list of byReplica.values()) list.sort((a, b) => spans[a]!.clock - spans[b]!.clock);
+  const position = (replica: number, clock: number): number => {
+    const list = byReplica.get(replica) ?? [];
     let lo = 0;
     let hi = list.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const s = list[mid]!;
-      if (id.clock < s.clock) hi = mid - 1;
-      else if (id.clock >= s.clock + s.length) lo = mid + 1;
-      else return spans.indexOf(s);
+      const s = spans[list[mid]!]!;
+      if (clock < s.clock) hi = mid - 1;
+      else if (clock >= s.clock + s.length) lo = mid + 1;
+      else return list[mid]!;
     }
     return -1;
   };
-  for (let i = 0; i < spans.length; i++) {
-    if (left.has(i)) {
-      const at = position({ replica: spans[i]!.leftReplica, clock: spans[i]!.leftClock });
-      if (at < 0 || at >= i) throw new DecodeError('origin left is not a character before its span', -1);
-    }
-    const r = right.get(i);
-    if (r !== undefined && typeof r !== 'number') {
-      const at = position(r);
-      if (at <= i) throw new DecodeError('origin right is not a character after its span', -1);
-    }
+  for (const i of lefts) {
+    const at = position(spans[i]!.leftReplica, spans[i]!.leftClock);
+    if (at < 0 || at >= i) throw new DecodeError('origin left is not a character before its span', -1);
+  }
+  for (const [i, target] of rights) {
+    if (typeof target === 'number') continue;
+    if (position(target.replica, target.clock) <= i) throw new DecodeError('origin right is not a character after its span', -1);
   }
 }
 
@@ -577,5 +668,7 @@ export function stateAsUpdate(state: DecodedState): Update {
     );
     replicas.push({ replica: replica as ReplicaOps['replica'], ops });
   }
-  return { fields: state.fields, replicas, deletes: state.deletes };
+  const deletes: IdRange[] = [];
+  for (const [replica, bounds] of state.deleteBounds) for (let i = 0; i < bounds.length; i += 2) deletes.push({ replica, clock: bounds[i]!, length: bounds[i + 1]! - bounds[i]! });
+  return { fields: state.fields, replicas, deletes };
 }

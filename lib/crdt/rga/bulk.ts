@@ -3,13 +3,12 @@
  * sequence in document order (tombstones included, maximally merged, so equal states give equal
  * lists), and building a fresh `Rga` straight from such a list without any integration search.
  *
- * It reads `Rga`'s and `ReferenceRga`'s private structures by element access (`rga['tree']`):
- * this file is their bulk-access companion and changes with them.
+ * `Rga` is read and filled through its bulk methods (`forEachSpan`, `buildFrom`); the reference
+ * implementation's characters are read by element access (`sequence['chars']`, a test-only path).
  */
 import { Rga } from './rga';
 import { ReferenceRga } from './reference';
-import { NONE, Span, spanContinues } from './span';
-import { Branch, Leaf } from './span-tree';
+import { NONE, type Span, spanContinues } from './span';
 import type { Sequence } from './types';
 
 /**
@@ -47,7 +46,7 @@ function pushSpan(out: DocumentSpan[], span: DocumentSpan): void {
 export function documentSpans(sequence: Sequence): DocumentSpan[] | null {
   const out: DocumentSpan[] = [];
   if (sequence instanceof Rga) {
-    sequence['tree'].forEach((s) => pushSpan(out, { replica: s.replica, clock: s.clock, length: s.length, leftReplica: s.leftReplica, leftClock: s.leftClock, rightReplica: s.rightReplica, rightClock: s.rightClock, content: s.content }));
+    sequence.forEachSpan((s) => pushSpan(out, { replica: s.replica, clock: s.clock, length: s.length, leftReplica: s.leftReplica, leftClock: s.leftClock, rightReplica: s.rightReplica, rightClock: s.rightClock, content: s.content }));
     return out;
   }
   if (sequence instanceof ReferenceRga) {
@@ -70,55 +69,14 @@ export function documentSpans(sequence: Sequence): DocumentSpan[] | null {
 
 /** True when `sequence` is an `Rga` holding nothing, so `buildRga` may fill it. */
 export function canBuildRga(sequence: Sequence): sequence is Rga {
-  return sequence instanceof Rga && sequence['tree'].first() === null;
+  return sequence instanceof Rga && sequence.isEmpty;
 }
 
 /**
- * Fills an empty `Rga` with `spans`, given in document order, with `bySpanClock` the same spans
- * per replica sorted by clock (the id index is filled in that order, its append-only fast path).
- * Requires what the state decoder checked: ids unique, origins pointing at characters placed
- * before (left) and after (right) each span.
+ * Fills an empty `Rga` with `spans`, given in document order, with `byReplica` the same spans
+ * per replica sorted by clock. Requires what the state decoder checked: ids unique, origins
+ * pointing at characters placed before (left) and after (right) each span.
  */
-export function buildRga(rga: Rga, spans: readonly Span[], bySpanClock: readonly (readonly Span[])[]): void {
-  const tree = rga['tree'];
-  // Leaves and branches three quarters full, so that the first edits split few of them.
-  const leafFill = Math.max(1, Math.floor((tree['maxLeaf'] * 3) / 4));
-  const branchFill = Math.max(2, Math.floor((tree['maxBranch'] * 3) / 4));
-  let level: (Leaf | Branch)[] = [];
-  let leaf: Leaf = tree['firstLeaf'];
-  for (let i = 0; i < spans.length; i += leafFill) {
-    if (i > 0) {
-      const next = new Leaf();
-      next.prev = leaf;
-      leaf.next = next;
-      leaf = next;
-    }
-    const chunk = spans.slice(i, i + leafFill);
-    for (const span of chunk) {
-      span.leaf = leaf;
-      leaf.visible += span.visibleLength;
-      leaf.total += span.length;
-    }
-    leaf.spans = chunk;
-    level.push(leaf);
-  }
-  if (level.length === 0) return;
-  tree['lastLeaf'] = leaf;
-  while (level.length > 1) {
-    const up: Branch[] = [];
-    for (let i = 0; i < level.length; i += branchFill) {
-      const branch = new Branch();
-      branch.children = level.slice(i, i + branchFill);
-      for (const child of branch.children) {
-        child.parent = branch;
-        branch.visible += child.visible;
-        branch.total += child.total;
-      }
-      up.push(branch);
-    }
-    level = up;
-  }
-  tree['root'] = level[0]!;
-  const ids = rga['ids'];
-  for (const group of bySpanClock) for (const span of group) ids.insert(span);
+export function buildRga(rga: Rga, spans: readonly Span[], byReplica: ReadonlyMap<number, readonly Span[]>): void {
+  rga.buildFrom(spans, byReplica);
 }

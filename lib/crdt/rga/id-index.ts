@@ -7,11 +7,17 @@
 import type { Span } from './span';
 
 const MAX_CHUNK = 256;
+/** Chunk size of a bulk-loaded replica. */
+const BULK_CHUNK = 240;
 
 /** The spans of one replica, sorted by clock. */
 class ReplicaSpans {
-  /** Non-empty chunks of spans; concatenated they are sorted by clock. */
-  readonly chunks: Span[][] = [[]];
+  /** Non-empty chunks of spans (or one empty chunk); concatenated they are sorted by clock. */
+  readonly chunks: Span[][];
+
+  constructor(chunks: Span[][] = [[]]) {
+    this.chunks = chunks;
+  }
 
   /** Index of the last chunk whose first span starts at or before `clock` (0 if none). */
   private chunkFor(clock: number): number {
@@ -166,6 +172,28 @@ export class IdIndex {
       this.lastSpans = spans;
     }
     spans.insert(span);
+  }
+
+  /**
+   * Sets the spans of a replica the index holds nothing of, sorted by clock (bulk loading): cut
+   * into chunks of exact size, a little below the limit so that the first inserts split none.
+   */
+  setReplica(replica: number, spans: readonly Span[]): void {
+    if (spans.length === 0) return;
+    if (this.replicas.has(replica)) throw new Error(`the index already holds replica ${replica}`);
+    const chunkCount = Math.ceil(spans.length / BULK_CHUNK);
+    const chunks: Span[][] = new Array(chunkCount);
+    for (let c = 0; c < chunkCount; c++) {
+      // Even sizes: each chunk gets floor or ceil of the average.
+      const from = Math.floor((c * spans.length) / chunkCount);
+      const to = Math.floor(((c + 1) * spans.length) / chunkCount);
+      const chunk: Span[] = new Array(to - from);
+      for (let i = from; i < to; i++) chunk[i - from] = spans[i]!;
+      chunks[c] = chunk;
+    }
+    this.replicas.set(replica, new ReplicaSpans(chunks));
+    this.lastReplica = -2;
+    this.lastSpans = undefined;
   }
 
   remove(span: Span): void {

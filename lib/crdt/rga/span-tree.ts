@@ -248,6 +248,67 @@ export class SpanTree {
     return pos + this.positionOfNode(leaf, true);
   }
 
+  /**
+   * Fills an empty tree with `spans`, in document order (bulk loading). Nodes are filled a little
+   * below capacity (so the first edits split none), spans arrays have exact sizes.
+   */
+  build(spans: readonly Span[]): void {
+    if (this.first() !== null) throw new Error('SpanTree.build needs an empty tree');
+    const n = spans.length;
+    if (n === 0) return;
+    const leafCount = Math.ceil(n / Math.max(1, this.maxLeaf - Math.max(1, this.maxLeaf >> 4)));
+    let level: TreeNode[] = new Array(leafCount);
+    let previous: Leaf | null = null;
+    for (let l = 0; l < leafCount; l++) {
+      const from = Math.floor((l * n) / leafCount);
+      const to = Math.floor(((l + 1) * n) / leafCount);
+      const leaf = l === 0 ? this.firstLeaf : new Leaf();
+      const chunk: Span[] = new Array(to - from);
+      let visible = 0;
+      let total = 0;
+      for (let i = from; i < to; i++) {
+        const span = spans[i]!;
+        chunk[i - from] = span;
+        span.leaf = leaf;
+        if (span.content !== null) visible += span.length;
+        total += span.length;
+      }
+      leaf.spans = chunk;
+      leaf.visible = visible;
+      leaf.total = total;
+      if (previous !== null) {
+        previous.next = leaf;
+        leaf.prev = previous;
+      }
+      previous = leaf;
+      level[l] = leaf;
+    }
+    this.lastLeaf = previous!;
+    const branchFill = Math.max(2, this.maxBranch - Math.max(1, this.maxBranch >> 4));
+    while (level.length > 1) {
+      const count = Math.ceil(level.length / branchFill);
+      const up: TreeNode[] = new Array(count);
+      for (let b = 0; b < count; b++) {
+        const from = Math.floor((b * level.length) / count);
+        const to = Math.floor(((b + 1) * level.length) / count);
+        const branch = new Branch();
+        const children: TreeNode[] = new Array(to - from);
+        for (let i = from; i < to; i++) {
+          const child = level[i]!;
+          children[i - from] = child;
+          child.parent = branch;
+          branch.visible += child.visible;
+          branch.total += child.total;
+        }
+        branch.children = children;
+        up[b] = branch;
+      }
+      level = up;
+    }
+    this.root = level[0]!;
+    this.cacheLeaf = null;
+  }
+
   /** Calls `visit` on every span in document order. */
   forEach(visit: (span: Span) => void): void {
     for (let l: Leaf | null = this.firstLeaf; l !== null; l = l.next) for (const s of l.spans) visit(s);

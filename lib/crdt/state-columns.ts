@@ -1,0 +1,304 @@
+/**
+ * Entropy-coded number columns for the full-state format (state-codec.ts): a column is a list of
+ * non-negative integers written as canonical Huffman codes (Huffman, 1952; canonical codes as in
+ * DEFLATE, RFC 1951 §3.2.2) over small symbols, plus raw bits. A value below the column's
+ * `direct` limit (a power of two) is its own symbol; a larger value's symbol is its bit length,
+ * followed by the bits below its top bit (as DEFLATE's length and distance codes do). So a column
+ * of flags costs what their frequencies say, and a column of clocks costs about the entropy of
+ * their magnitudes plus the bits that are really random.
+ *
+ * Block layout: varuint byte length of the rest, then (when the column is not empty) a varuint
+ * alphabet size `a`, `a` code lengths of 4 bits each (0 = unused symbol), and the codes, most
+ * significant bit first, zero-padded to a byte. Decoding validates everything: the code lengths
+ * must form a complete prefix code (or a single one-bit code), every symbol read must be in the
+ * code, the block must end exactly where its last code ends (padding bits zero).
+ */
+import type { Decoder } from '../codec/decoder';
+import type { Encoder } from '../codec/encoder';
+import { DecodeError } from '../codec/errors';
+
+/** Longest code; decoding looks codes up in a table of `2^MAX_CODE_LENGTH` entries. */
+const MAX_CODE_LENGTH = 12;
+const TABLE_SIZE = 2 ** MAX_CODE_LENGTH;
+/** Raw bits are written and read in pieces of at most this many. */
+const WIDE_PIECE = 24;
+
+/** Largest value a column holds (varuint range). */
+const MAX_VALUE = Number.MAX_SAFE_INTEGER;
+
+function bitLength(value: number): number {
+  return value < 2 ** 31 ? 32 - Math.clz32(value) : 31 + bitLength(Math.floor(value / 2 ** 31));
+}
+
+/** Symbols needed for values up to 2^53 with `direct` values coded as themselves. */
+function alphabetSize(direct: number): number {
+  return direct + 54 - bitLength(direct);
+}
+
+/**
+ * Code lengths (at most `MAX_CODE_LENGTH`) for symbol frequencies, by the classic Huffman merge;
+ * when the tree is too deep the frequencies are flattened and it is built again. Deterministic:
+ * ties go to the lower symbol.
+ */
+function codeLengths(frequencies: readonly number[]): Uint8Array {
+  const lengths = new Uint8Array(frequencies.length);
+  const used: number[] = [];
+  for (let s = 0; s < frequencies.length; s++) if (frequencies[s]! > 0) used.push(s);
+  if (used.length === 1) {
+    lengths[used[0]!] = 1;
+    return lengths;
+  }
+  let weights = used.map((s) => frequencies[s]!);
+  for (;;) {
+    // Nodes: leaves 0..n-1, inner nodes after; merge the two lightest (stable by creation order).
+    const n = used.length;
+    const weight = weights.slice();
+    const parent = new Int32Array(2 * n - 1).fill(-1);
+    const queue = Array.from({ length: n }, (_, i) => i).sort((a, b) => weight[a]! - weight[b]! || a - b);
+    const inner: number[] = [];
+    let qi = 0;
+    let ii = 0;
+    const takeLightest = (): number => {
+      if (ii >= inner.length || (qi < queue.length && weight[queue[qi]!]! <= weight[inner[ii]!]!)) return queue[qi++]!;
+      return inner[ii++]!;
+    };
+    for (let next = n; next < 2 * n - 1; next++) {
+      const a = takeLightest();
+      const b = takeLightest();
+      weight[next] = weight[a]! + weight[b]!;
+      parent[a] = next;
+      parent[b] = next;
+      inner.push(next);
+    }
+    let deepest = 0;
+    const depth = new Int32Array(2 * n - 1);
+    for (let node = 2 * n - 3; node >= 0; node--) depth[node] = depth[parent[node]!]! + 1;
+    for (let i = 0; i < n; i++) deepest = Math.max(deepest, depth[i]!);
+    if (deepest <= MAX_CODE_LENGTH) {
+      for (let i = 0; i < n; i++) lengths[used[i]!] = depth[i]!;
+      return lengths;
+    }
+    weights = weights.map((w) => (w + 1) >> 1);
+  }
+}
+
+/** Canonical codes for code lengths: shorter codes first, then by symbol. */
+function canonicalCodes(lengths: Uint8Array): Uint32Array {
+  const codes = new Uint32Array(lengths.length);
+  const count = new Uint32Array(MAX_CODE_LENGTH + 1);
+  for (const length of lengths) count[length]!++;
+  count[0] = 0;
+  const next = new Uint32Array(MAX_CODE_LENGTH + 2);
+  let code = 0;
+  for (let length = 1; length <= MAX_CODE_LENGTH; length++) {
+    code = (code + count[length - 1]!) << 1;
+    next[length] = code;
+  }
+  for (let s = 0; s < lengths.length; s++) if (lengths[s]! > 0) codes[s] = next[lengths[s]!]!++;
+  return codes;
+}
+
+/** Writes bits most significant first. */
+class BitWriter {
+  private bytes = new Uint8Array(256);
+  private length = 0;
+  private current = 0;
+  private filled = 0;
+
+  /** Appends the low `count` bits of `value` (count <= 24). */
+  write(value: number, count: number): void {
+    for (let i = count - 1; i >= 0; i--) {
+      this.current = (this.current << 1) | ((value >>> i) & 1);
+      if (++this.filled === 8) this.flushByte();
+    }
+  }
+
+  /** Appends a value below `2^count` (count <= 53) in pieces of at most 24 bits, the highest first. */
+  writeWide(value: number, count: number): void {
+    for (let low = WIDE_PIECE * Math.floor((count - 1) / WIDE_PIECE); low >= 0 && count > 0; low -= WIDE_PIECE) {
+      this.write(Math.floor(value / 2 ** low) % 2 ** (count - low), count - low);
+      count = low;
+    }
+  }
+
+  finish(): Uint8Array {
+    if (this.filled > 0) {
+      this.current <<= 8 - this.filled;
+      this.flushByte();
+    }
+    return this.bytes.subarray(0, this.length);
+  }
+
+  private flushByte(): void {
+    if (this.length === this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[this.length++] = this.current & 0xff;
+    this.current = 0;
+    this.filled = 0;
+  }
+}
+
+/** Collects a column's values, then writes it as one block. */
+export class ColumnWriter {
+  private readonly values: number[] = [];
+  private readonly frequencies: number[];
+
+  /** `direct`: a power of two; values below it are symbols of their own. */
+  constructor(private readonly direct: number) {
+    this.frequencies = new Array<number>(alphabetSize(direct)).fill(0);
+  }
+
+  write(value: number): void {
+    this.values.push(value);
+    this.frequencies[this.symbolOf(value)]!++;
+  }
+
+  /** Appends the block to `encoder`. */
+  writeTo(encoder: Encoder): void {
+    if (this.values.length === 0) {
+      encoder.writeVarUint(0);
+      return;
+    }
+    const lengths = codeLengths(this.frequencies);
+    const codes = canonicalCodes(lengths);
+    let alphabet = lengths.length;
+    while (lengths[alphabet - 1] === 0) alphabet--;
+    const bits = new BitWriter();
+    for (let s = 0; s < alphabet; s++) bits.write(lengths[s]!, 4);
+    for (const value of this.values) {
+      const symbol = this.symbolOf(value);
+      bits.write(codes[symbol]!, lengths[symbol]!);
+      if (symbol >= this.direct) {
+        const width = bitLength(value) - 1;
+        bits.writeWide(value - 2 ** width, width);
+      }
+    }
+    const body = bits.finish();
+    const head = alphabet < 128 ? 1 : 2;
+    encoder.writeVarUint(head + body.length);
+    encoder.writeVarUint(alphabet);
+    encoder.writeRaw(body);
+  }
+
+  private symbolOf(value: number): number {
+    return value < this.direct ? value : this.direct + bitLength(value) - bitLength(this.direct);
+  }
+}
+
+/** Reads a column written by `ColumnWriter` with the same `direct`. */
+export class ColumnReader {
+  private readonly bytes: Uint8Array;
+  private position = 0;
+  /** Bits not yet consumed, in the low `count` bits of `buffer`. */
+  private buffer = 0;
+  private count = 0;
+  /** Lookup by the next `MAX_CODE_LENGTH` bits: `symbol * 16 + code length`, or -1 for no code. */
+  private readonly table: Int32Array;
+  private readonly end: number;
+
+  constructor(
+    decoder: Decoder,
+    private readonly direct: number,
+    private readonly what: string,
+  ) {
+    const start = decoder.offset;
+    const size = decoder.readVarUintIn(0, decoder.remaining, `${what} column size`);
+    const bytes = decoder.readRaw(size);
+    this.bytes = bytes;
+    this.end = bytes.length;
+    this.table = new Int32Array(0);
+    if (size === 0) return;
+    // Alphabet size (varuint, inside the block), then 4-bit code lengths.
+    let alphabet = 0;
+    let shift = 1;
+    for (;;) {
+      if (this.position >= bytes.length) throw new DecodeError(`${what} column truncated`, start);
+      const byte = bytes[this.position++]!;
+      alphabet += (byte & 0x7f) * shift;
+      shift *= 128;
+      if ((byte & 0x80) === 0) break;
+      if (shift > 2 ** 14) throw new DecodeError(`${what} column alphabet too large`, start);
+    }
+    if (alphabet < 1 || alphabet > alphabetSize(direct)) throw new DecodeError(`${what} column alphabet of ${alphabet}`, start);
+    const lengths = new Uint8Array(alphabet);
+    for (let s = 0; s < alphabet; s++) lengths[s] = this.readBits(4);
+    if (lengths[alphabet - 1] === 0) throw new DecodeError(`${what} column alphabet not trimmed`, start);
+    this.table = ColumnReader.buildTable(lengths, what, start);
+  }
+
+  private static buildTable(lengths: Uint8Array, what: string, offset: number): Int32Array {
+    let used = 0;
+    let kraft = 0;
+    for (const length of lengths) {
+      if (length === 0) continue;
+      if (length > MAX_CODE_LENGTH) throw new DecodeError(`${what} column code longer than ${MAX_CODE_LENGTH} bits`, offset);
+      used++;
+      kraft += 2 ** (MAX_CODE_LENGTH - length);
+    }
+    const full = TABLE_SIZE;
+    if (used === 0) throw new DecodeError(`${what} column without codes`, offset);
+    // A complete prefix code, or a single symbol with a one-bit code.
+    if (used === 1 ? kraft !== full / 2 : kraft !== full) throw new DecodeError(`${what} column code is not a complete prefix code`, offset);
+    const table = new Int32Array(full).fill(-1);
+    const codes = canonicalCodes(lengths);
+    for (let s = 0; s < lengths.length; s++) {
+      const length = lengths[s]!;
+      if (length === 0) continue;
+      const first = codes[s]! << (MAX_CODE_LENGTH - length);
+      table.fill(s * 16 + length, first, first + (1 << (MAX_CODE_LENGTH - length)));
+    }
+    return table;
+  }
+
+  /** The next value. */
+  read(): number {
+    if (this.count < MAX_CODE_LENGTH) this.refill();
+    const count = this.count;
+    // The next MAX_CODE_LENGTH bits, zero-padded past the end of the block.
+    const peek = count >= MAX_CODE_LENGTH ? (this.buffer >>> (count - MAX_CODE_LENGTH)) & (TABLE_SIZE - 1) : (this.buffer << (MAX_CODE_LENGTH - count)) & (TABLE_SIZE - 1);
+    const entry = this.table.length === 0 ? -1 : this.table[peek]!;
+    if (entry < 0) throw new DecodeError(`invalid code in the ${this.what} column`, -1);
+    const length = entry & 15;
+    if (length > count) throw new DecodeError(`${this.what} column truncated`, -1);
+    this.count = count - length;
+    const symbol = entry >> 4;
+    if (symbol < this.direct) return symbol;
+    const width = symbol - this.direct + bitLength(this.direct) - 1;
+    let low = 0;
+    for (let piece = WIDE_PIECE * Math.floor((width - 1) / WIDE_PIECE), left = width; piece >= 0 && left > 0; piece -= WIDE_PIECE) {
+      low = low * 2 ** (left - piece) + this.readBits(left - piece);
+      left = piece;
+    }
+    const value = 2 ** width + low;
+    if (value > MAX_VALUE) throw new DecodeError(`${this.what} column value out of range`, -1);
+    return value;
+  }
+
+  /** Throws unless every code has been read (only zero padding bits, fewer than 8, left). */
+  expectEnd(): void {
+    if (this.position < this.end || this.count >= 8 || (this.buffer & ((1 << this.count) - 1)) !== 0) {
+      throw new DecodeError(`trailing bits in the ${this.what} column`, -1);
+    }
+  }
+
+  /** Reads `width <= 24` raw bits. */
+  private readBits(width: number): number {
+    if (this.count < width) this.refill();
+    if (this.count < width) throw new DecodeError(`${this.what} column truncated`, -1);
+    this.count -= width;
+    return (this.buffer >>> this.count) & ((1 << width) - 1);
+  }
+
+  /** Tops the buffer up to at least 24 bits (fewer at the end of the block). Invariant: count <= 31. */
+  private refill(): void {
+    let buffer = this.buffer & ((1 << this.count) - 1);
+    while (this.count < 24 && this.position < this.end) {
+      buffer = (buffer << 8) | this.bytes[this.position++]!;
+      this.count += 8;
+    }
+    this.buffer = buffer;
+  }
+}

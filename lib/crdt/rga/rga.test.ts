@@ -1,9 +1,32 @@
+import { describe, expect, it } from 'vitest';
 import { registerInterleavingSuite } from './interleaving-suite';
+import { ReferenceRga } from './reference';
 import { Rga } from './rga';
 import { registerSequenceSuite } from './sequence-suite';
+import type { Sequence } from './types';
 
 registerSequenceSuite('Rga', () => new Rga());
 registerInterleavingSuite('Rga', () => new Rga());
 // Tiny nodes: the same contract must hold when almost every edit splits a leaf or a branch.
 registerSequenceSuite('Rga with tiny tree nodes', () => new Rga({ leafCapacity: 2, branchCapacity: 3 }));
 registerInterleavingSuite('Rga with tiny tree nodes', () => new Rga({ leafCapacity: 2, branchCapacity: 3 }));
+
+describe('Rga: resuming a scan after the last sibling placed with the same origins', () => {
+  // The resume point must still be a live span: here it is merged into its (deleted) predecessor
+  // before a concurrent sibling arrives, so resuming from it would walk from a stale position.
+  it('ignores a remembered sibling that was since absorbed into a deleted neighbour (same text as ReferenceRga)', () => {
+    for (const make of [() => new Rga(), () => new Rga({ leafCapacity: 2, branchCapacity: 3 }), () => new ReferenceRga()]) {
+      const doc: Sequence = make();
+      doc.integrate({ replica: 0, clock: 0, length: 1, originLeft: null, originRight: null, content: 'Q' });
+      doc.integrate({ replica: 1, clock: 0, length: 1, originLeft: { replica: 0, clock: 0 }, originRight: null, content: 'a' });
+      doc.deleteRange({ replica: 1, clock: 0, length: 1 });
+      // 'b' continues 'a' but cannot merge into the deleted span: it is placed (and remembered) on its own.
+      doc.integrate({ replica: 1, clock: 1, length: 1, originLeft: { replica: 1, clock: 0 }, originRight: null, content: 'b' });
+      doc.deleteRange({ replica: 1, clock: 1, length: 1 }); // absorbed into 'a''s tombstone
+      doc.integrate({ replica: 2, clock: 0, length: 1, originLeft: { replica: 1, clock: 0 }, originRight: null, content: 'x' });
+      doc.integrate({ replica: 3, clock: 0, length: 1, originLeft: { replica: 1, clock: 0 }, originRight: null, content: 'y' });
+      expect(doc.toString()).toBe('Qxy');
+      expect(doc.runsOf(1, 0, 2)).toEqual([{ replica: 1, clock: 0, length: 2, originLeft: { replica: 0, clock: 0 }, originRight: null, content: null }]);
+    }
+  });
+});

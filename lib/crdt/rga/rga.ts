@@ -19,10 +19,25 @@ function idOrNull(replica: number, clock: number): ItemId | null {
   return replica === NONE ? null : { replica, clock };
 }
 
+/** True when two spans' first characters have the same origin left and origin right. */
+function sameOrigins(a: Span, b: Span): boolean {
+  return (
+    a.leftReplica === b.leftReplica &&
+    (a.leftReplica === NONE || a.leftClock === b.leftClock) &&
+    a.rightReplica === b.rightReplica &&
+    (a.rightReplica === NONE || a.rightClock === b.rightClock)
+  );
+}
+
 /** The span-based FugueMax / YjsMod sequence. */
 export class Rga implements Sequence {
   private readonly tree: SpanTree;
   private readonly ids = new IdIndex();
+  /**
+   * The span `integrateSpan` placed last (a later concurrent insert with the same origins may
+   * resume its scan there). Checked before use: still indexed under its first id, origins intact.
+   */
+  private lastSibling: Span | null = null;
 
   /** `options` tune the span tree's node sizes (tests use tiny ones to exercise splits). */
   constructor(options: SpanTreeOptions = {}) {
@@ -290,8 +305,22 @@ export class Rga implements Sequence {
     let dest = left;
     let scanning = false;
     let prev = left;
+    // Resume after the last sibling placed with the same origins when ours sorts after it: the scan
+    // from `left` would pass it (siblings with equal origins lie in replica order between the
+    // origins, and nothing before it ends the scan) and continue in the very state set below.
+    // Many replicas inserting at one place (B3.5) would otherwise rescan every earlier sibling.
+    const sibling = this.lastSibling;
+    if (
+      sibling !== null &&
+      span.replica > sibling.replica &&
+      sameOrigins(sibling, span) &&
+      this.ids.find(sibling.replica, sibling.clock) === sibling
+    ) {
+      dest = sibling;
+      prev = sibling;
+    }
     // The loop below only reads the tree (positions, ids), so one walk serves the whole scan.
-    let other = this.tree.walkFrom(left);
+    let other = this.tree.walkFrom(prev);
     for (;;) {
       if (!scanning) dest = prev;
       if (other === null || other === right) break;
@@ -325,6 +354,7 @@ export class Rga implements Sequence {
     }
     if (dest !== null && this.maybeAppend(dest, span.replica, span.clock, span.rightReplica, span.rightClock, span.content, span)) return dest;
     this.place(dest, span);
+    this.lastSibling = span;
     return span;
   }
 

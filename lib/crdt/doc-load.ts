@@ -13,7 +13,7 @@ import { buildRga, canBuildRga } from './rga/bulk';
 import type { Rga } from './rga/rga';
 import type { Span } from './rga/span';
 import type { DecodedState, ReplicaTimeline } from './state-codec';
-import { opLength, type FieldRef, type Op } from './update-codec';
+import type { FieldRef, Op } from './update-codec';
 
 /** The parts of a fresh `DocCore` the bulk load fills. */
 export interface LoadTarget {
@@ -33,26 +33,14 @@ export function isEmptyForBulk(fields: ReadonlyMap<string, FieldState>, logs: Re
 }
 
 /**
- * True when a replica's timeline can be built in bulk: its spans and ops cover its clocks from 0
- * without a gap, no span comes after an op that must wait (a pending text insert, or anything past
- * a gap), and no residual delete covers a visible span (integration would report it).
+ * True when a replica's timeline can be built in bulk: the decoder found its spans ready (see
+ * `ReplicaTimeline.spansReady`), and no residual delete covers a visible span (integration would
+ * report it).
  */
 function fitsBulk(timeline: ReplicaTimeline, residual: DeleteSet | null): boolean {
-  const { spans, ops } = timeline;
-  let expected = 0;
-  let ready = true;
-  let j = 0;
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i]!;
-    for (; j < ops.length && ops[j]!.clock < span.clock; j++) {
-      const op = ops[j]!;
-      if (op.clock !== expected || op.kind === 'insert') ready = false;
-      expected = op.clock + opLength(op);
-    }
-    if (span.clock !== expected || !ready) return false;
-    if (residual !== null && span.content !== null && residual.intersect(span.replica, span.clock, span.length).length > 0) return false;
-    expected = span.clock + span.length;
-  }
+  if (!timeline.spansReady) return false;
+  if (residual === null) return true;
+  for (const span of timeline.spans) if (span.content !== null && residual.intersect(span.replica, span.clock, span.length).length > 0) return false;
   return true;
 }
 
@@ -87,6 +75,8 @@ export function maybeLoadInBulk(target: LoadTarget, state: DecodedState): boolea
     const { spans, spanFields, ops } = timeline;
     let j = 0;
     let waiting = false;
+    let ref: FieldRef | null = null;
+    let field: FieldStateOf<'text'> | null = null;
     for (let i = 0; i <= spans.length && !waiting; i++) {
       const clock = i < spans.length ? spans[i]!.clock : Number.POSITIVE_INFINITY;
       for (; j < ops.length && ops[j]!.clock < clock; j++) {
@@ -95,7 +85,16 @@ export function maybeLoadInBulk(target: LoadTarget, state: DecodedState): boolea
         waiting = true;
         break;
       }
-      if (i < spans.length && !waiting) log.appendText(textFields.get(spanFields[i]!.name)!, spans[i]!.length);
+      if (i === spans.length || waiting) break;
+      // A run of spans of one field up to the next op is one log entry.
+      if (spanFields[i] !== ref) {
+        ref = spanFields[i]!;
+        field = textFields.get(ref.name)!;
+      }
+      const nextOp = j < ops.length ? ops[j]!.clock : Number.POSITIVE_INFINITY;
+      let length = spans[i]!.length;
+      while (i + 1 < spans.length && spanFields[i + 1] === ref && spans[i + 1]!.clock < nextOp) length += spans[++i]!.length;
+      log.appendText(field!, length);
     }
   }
   target.drainPending();

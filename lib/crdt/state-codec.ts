@@ -76,6 +76,11 @@ export interface ReplicaTimeline {
   readonly spanFields: FieldRef[];
   /** Its other ops and its pending ops, sorted by clock. */
   readonly ops: readonly Op[];
+  /**
+   * True when its spans can be placed in bulk: spans and ops cover its clocks from 0 without a
+   * gap, and no span comes after an op that must wait (a text insert, pending by construction).
+   */
+  readonly spansReady: boolean;
 }
 
 /** Visits a timeline's spans and ops in clock order; stops when `visitOp` returns false. */
@@ -327,23 +332,30 @@ export function decodeState(bytes: Uint8Array): DecodedState {
  * them hold one clock.
  */
 function groupByReplica(texts: readonly { field: FieldRef; spans: Span[]; replicaIndexes: Int32Array }[], replicas: readonly number[], rest: readonly ReplicaOps[]): Map<number, ReplicaTimeline> {
-  // Counting sort by replica index (stable: document order, then field order, within a replica).
-  const counts = new Int32Array(replicas.length + 1);
-  let total = 0;
-  for (const text of texts) {
-    for (let i = 0; i < text.replicaIndexes.length; i++) counts[text.replicaIndexes[i]! + 1]!++;
-    total += text.spans.length;
-  }
-  for (let r = 1; r <= replicas.length; r++) counts[r]! += counts[r - 1]!;
-  const starts = counts.slice();
-  const all: Span[] = new Array(total);
-  const allFields: FieldRef[] = new Array(total);
-  for (const text of texts) {
-    const { spans, replicaIndexes, field } = text;
-    for (let i = 0; i < spans.length; i++) {
-      const at = counts[replicaIndexes[i]!]!++;
-      all[at] = spans[i]!;
-      allFields[at] = field;
+  // All spans grouped by replica index (stable: document order, then field order, within a replica).
+  let all: Span[];
+  let allFields: FieldRef[] | null = null;
+  const starts = new Int32Array(replicas.length + 1);
+  if (texts.length === 1 && replicas.length === 1) {
+    all = texts[0]!.spans;
+    starts[1] = all.length;
+  } else {
+    let total = 0;
+    for (const text of texts) {
+      for (let i = 0; i < text.replicaIndexes.length; i++) starts[text.replicaIndexes[i]! + 1]!++;
+      total += text.spans.length;
+    }
+    for (let r = 1; r <= replicas.length; r++) starts[r]! += starts[r - 1]!;
+    const next = starts.slice();
+    all = new Array(total);
+    allFields = new Array(total);
+    for (const text of texts) {
+      const { spans, replicaIndexes, field } = text;
+      for (let i = 0; i < spans.length; i++) {
+        const at = next[replicaIndexes[i]!]!++;
+        all[at] = spans[i]!;
+        allFields[at] = field;
+      }
     }
   }
   const opsOf = new Map<number, readonly Op[]>();
@@ -359,67 +371,80 @@ function groupByReplica(texts: readonly { field: FieldRef; spans: Span[]; replic
     let spanFields: FieldRef[] = [];
     if (spanReplica === replica) {
       const from = starts[r]!;
-      const to = starts[r + 1]!;
-      spans = all.slice(from, to);
-      spanFields = allFields.slice(from, to);
-      sortByClock(spans, spanFields);
+      const count = starts[r + 1]! - from;
+      const order = clockOrder(all, from, count);
+      spans = new Array(count);
+      spanFields = allFields === null ? new Array<FieldRef>(count).fill(texts[0]!.field) : new Array(count);
+      for (let i = 0; i < count; i++) {
+        const at = from + order[i]!;
+        spans[i] = all[at]!;
+        if (allFields !== null) spanFields[i] = allFields[at]!;
+      }
       r++;
     }
     if (opReplica === replica) k++;
     if (spans.length === 0 && opReplica !== replica) continue; // a replica named in the table without spans
-    const entry: ReplicaTimeline = { spans, spanFields, ops: opsOf.get(replica) ?? [] };
-    checkDisjoint(replica, entry);
-    timeline.set(replica, entry);
+    const ops = opsOf.get(replica) ?? [];
+    timeline.set(replica, { spans, spanFields, ops, spansReady: checkDisjoint(replica, spans, ops) });
   }
   return timeline;
 }
 
-/** Sorts `spans` by clock (and `fields` alike), through a numeric typed-array sort when the keys fit. */
-function sortByClock(spans: Span[], fields: FieldRef[]): void {
-  const n = spans.length;
+/** Spans per replica up to which clock order is found with a numeric typed-array sort (index packed into the key). */
+const PACKED_SORT_LIMIT = 2 ** 21;
+
+/**
+ * The order of `spans[from .. from + count)` by clock (stable), as offsets from `from`: the
+ * engine's numeric sort of `clock * 2^21 + offset` keys when they fit (always, in practice), else
+ * a comparison sort.
+ */
+function clockOrder(spans: readonly Span[], from: number, count: number): ArrayLike<number> {
+  const keys = new Float64Array(count);
   let sorted = true;
-  let small = n < 2 ** 21;
-  for (let i = 0; i < n; i++) {
-    const clock = spans[i]!.clock;
+  let small = count < PACKED_SORT_LIMIT;
+  let last = -1;
+  for (let i = 0; i < count; i++) {
+    const clock = spans[from + i]!.clock;
+    if (clock < last) sorted = false;
     if (clock >= 2 ** 31) small = false;
-    if (i > 0 && clock < spans[i - 1]!.clock) sorted = false;
+    last = clock;
+    keys[i] = clock * PACKED_SORT_LIMIT + i;
   }
-  if (sorted) return;
-  let order: ArrayLike<number>;
-  if (small) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = spans[i]!.clock * 2 ** 21 + i;
-    keys.sort();
-    const indices = new Int32Array(n);
-    for (let i = 0; i < n; i++) indices[i] = keys[i]! % 2 ** 21;
-    order = indices;
-  } else {
-    order = Array.from({ length: n }, (_, i) => i).sort((a, b) => spans[a]!.clock - spans[b]!.clock || a - b);
+  const order = new Int32Array(count);
+  if (sorted) {
+    for (let i = 0; i < count; i++) order[i] = i;
+    return order;
   }
-  const spanCopy = spans.slice();
-  const fieldCopy = fields.slice();
-  for (let i = 0; i < n; i++) {
-    spans[i] = spanCopy[order[i]!]!;
-    fields[i] = fieldCopy[order[i]!]!;
-  }
+  if (!small) return Array.from({ length: count }, (_, i) => i).sort((a, b) => spans[from + a]!.clock - spans[from + b]!.clock || a - b);
+  keys.sort();
+  for (let i = 0; i < count; i++) order[i] = keys[i]! % PACKED_SORT_LIMIT;
+  return order;
 }
 
-/** Throws unless a replica's spans and ops hold each clock at most once. */
-function checkDisjoint(replica: number, timeline: ReplicaTimeline): void {
-  const { spans, ops } = timeline;
+/**
+ * Throws unless a replica's spans and ops hold each clock at most once; returns whether its spans
+ * are ready for bulk placement (see `ReplicaTimeline.spansReady`).
+ */
+function checkDisjoint(replica: number, spans: readonly Span[], ops: readonly Op[]): boolean {
   let end = 0;
+  let ready = true;
+  // An op past a gap, or a text insert (pending), blocks every span after it.
+  let blocked = false;
   let j = 0;
   for (let i = 0; i <= spans.length; i++) {
     const clock = i < spans.length ? spans[i]!.clock : Number.POSITIVE_INFINITY;
     for (; j < ops.length && ops[j]!.clock < clock; j++) {
       const op = ops[j]!;
       if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
+      if (op.clock !== end || op.kind === 'insert') blocked = true;
       end = op.clock + opLength(op);
     }
     if (i === spans.length) break;
     if (clock < end) throw new DecodeError(`replica ${replica} holds clock ${clock} twice`, -1);
+    if (clock !== end || blocked) ready = false;
     end = clock + spans[i]!.length;
   }
+  return ready;
 }
 
 /** The whole delete set as per-replica bounds: each replica's deleted spans (in clock order, adjacent ones joined) united with its residual deletes. */
@@ -464,33 +489,42 @@ function deleteBoundsOf(timeline: ReadonlyMap<number, ReplicaTimeline>, residual
 /** The spans of one text field in document order, and the replica index of each. */
 function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Span[]; replicaIndexes: Int32Array } {
   const offset = decoder.offset;
-  // A span takes at least one bit (its kind).
   const n = decoder.readVarUintIn(0, decoder.remaining * 8, 'span count');
   const text = decoder.readCodeUnits();
-  const kinds = new ColumnReader(decoder, KIND_DIRECT, COLUMN_NAMES[0]);
-  const lengths = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[1]);
-  const continuations = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[2]);
-  const replicaColumn = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[3]);
-  const clocks = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[4]);
-  const lefts = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[5]);
-  const rights = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[6]);
+  const kinds = new ColumnReader(decoder, KIND_DIRECT, COLUMN_NAMES[0]).readAll();
+  const lengths = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[1]).readAll();
+  const continuations = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[2]).readAll();
+  const replicaColumn = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[3]).readAll();
+  const clocks = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[4]).readAll();
+  const lefts = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[5]).readAll();
+  const rights = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[6]).readAll();
+  if (kinds.length !== n) throw new DecodeError(`${kinds.length} span kinds for ${n} spans`, offset);
   const spans: Span[] = new Array(n);
   const replicaIndexes = new Int32Array(n);
   const clockOf = new Float64Array(n);
-  // Origins right are resolved once every span is read (they point forward). Explicit ones: by span index (rare, so a map).
+  // Origins right are resolved once every span is read (they point forward): the kind per span,
+  // and the target (a span index, or -1 - k for the k-th explicit id in `rightIds`).
   const rightKinds = new Uint8Array(n);
-  const rightTargets = new Map<number, number | ItemId>();
+  const rightTargets = new Int32Array(n);
+  let rightIds: ItemId[] | null = null;
   let absoluteLefts: number[] | null = null;
+  // Cursors into the columns.
+  let li = 0;
+  let ci = 0;
+  let ri = 0;
+  let ki = 0;
+  let lo = 0;
+  let ro = 0;
   let at = 0;
   let previous: Span | null = null;
   let replicaIndex = 0;
-  let predicted = false;
   for (let i = 0; i < n; i++) {
-    const kind = kinds.read();
+    const kind = kinds[i]!;
     let span: Span;
     if (kind === CONTINUATION) {
       if (previous === null) throw new DecodeError('first span continues nothing', offset);
-      const length = continuations.read() + 1;
+      if (ci >= continuations.length) throw new DecodeError('continuation lengths missing', offset);
+      const length = continuations[ci++]! + 1;
       const clock = previous.clock + previous.length;
       if (clock + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
       let content: string | null = null;
@@ -502,9 +536,11 @@ function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Sp
       rightKinds[i] = RIGHT_COPIED;
     } else {
       if (kind >= CONTINUATION) throw new DecodeError(`unknown span kind ${kind}`, offset);
-      const length = lengths.read() + 1;
+      if (li >= lengths.length) throw new DecodeError('span lengths missing', offset);
+      const length = lengths[li++]! + 1;
       if ((kind & REPLICA_EXPLICIT) !== 0) {
-        replicaIndex = replicaColumn.read();
+        if (ri >= replicaColumn.length) throw new DecodeError('span replicas missing', offset);
+        replicaIndex = replicaColumn[ri++]!;
         if (replicaIndex >= replicaIds.length) throw new DecodeError('span replica out of range', offset);
       } else if (replicaIds.length === 0) throw new DecodeError('span without a replica', offset);
       const replica = replicaIds[replicaIndex]!;
@@ -517,22 +553,28 @@ function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Sp
         leftReplica = previous.replica;
         leftClock = previous.clock + previous.length - 1;
       } else if (leftKind === LEFT_EXPLICIT) {
-        const distance = lefts.read() + 1;
+        if (lo >= lefts.length) throw new DecodeError('origins left missing', offset);
+        const distance = lefts[lo++]! + 1;
         if (distance > 1) {
           if (distance > i) throw new DecodeError('origin left before the document start', offset);
           const origin = spans[i - distance]!;
           leftReplica = origin.replica;
           leftClock = origin.clock + origin.length - 1;
         } else {
-          const index = lefts.read();
+          if (lo + 2 > lefts.length) throw new DecodeError('origins left missing', offset);
+          const index = lefts[lo++]!;
           if (index >= replicaIds.length) throw new DecodeError('origin replica out of range', offset);
           leftReplica = replicaIds[index]!;
-          leftClock = lefts.read();
+          leftClock = lefts[lo++]!;
           (absoluteLefts ??= []).push(i);
         }
       }
       const base = leftReplica === replica ? leftClock + 1 : 0;
-      const clock = (kind & CLOCK_EXPLICIT) !== 0 ? base + clocks.read() + 1 : base;
+      let clock = base;
+      if ((kind & CLOCK_EXPLICIT) !== 0) {
+        if (ki >= clocks.length) throw new DecodeError('span clocks missing', offset);
+        clock += clocks[ki++]! + 1;
+      }
       if (clock + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
       let content: string | null = null;
       if ((kind & DELETED) === 0) {
@@ -542,14 +584,19 @@ function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Sp
       span = new Span(replica, clock, length, leftReplica, leftClock, NONE, 0, content);
       const rightKind = (kind >> RIGHT_SHIFT) & 3;
       rightKinds[i] = rightKind;
-      if (rightKind === RIGHT_PREDICTED) predicted = true;
-      else if (rightKind === RIGHT_EXPLICIT) {
-        const distance = rights.read() + 1;
-        if (distance > 1) rightTargets.set(i, i + distance);
-        else {
-          const index = rights.read();
+      if (rightKind === RIGHT_EXPLICIT) {
+        if (ro >= rights.length) throw new DecodeError('origins right missing', offset);
+        const distance = rights[ro++]! + 1;
+        if (distance > 1) {
+          if (distance >= n - i) throw new DecodeError('origin right past the document end', offset);
+          rightTargets[i] = i + distance;
+        } else {
+          if (ro + 2 > rights.length) throw new DecodeError('origins right missing', offset);
+          const index = rights[ro++]!;
           if (index >= replicaIds.length) throw new DecodeError('origin replica out of range', offset);
-          rightTargets.set(i, { replica: replicaIds[index]!, clock: rights.read() });
+          rightIds ??= [];
+          rightTargets[i] = -1 - rightIds.length;
+          rightIds.push({ replica: replicaIds[index]!, clock: rights[ro++]! });
         }
       }
     }
@@ -558,56 +605,72 @@ function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Sp
     clockOf[i] = span.clock;
     previous = span;
   }
-  kinds.expectEnd();
-  lengths.expectEnd();
-  continuations.expectEnd();
-  replicaColumn.expectEnd();
-  clocks.expectEnd();
-  lefts.expectEnd();
-  rights.expectEnd();
+  if (li !== lengths.length || ci !== continuations.length || ri !== replicaColumn.length || ki !== clocks.length || lo !== lefts.length || ro !== rights.length) {
+    throw new DecodeError('span columns hold more values than the spans use', offset);
+  }
   if (at !== text.length) throw new DecodeError(`text has ${text.length} units, spans ${at}`, offset);
-  resolveRightOrigins(spans, rightKinds, rightTargets, predicted ? predictions(replicaIndexes, clockOf, n) : null);
-  if (absoluteLefts !== null || rightTargets.size > 0) validateAbsoluteOrigins(spans, absoluteLefts ?? [], rightTargets);
+  resolveRightOrigins(spans, rightKinds, rightTargets, rightIds, replicaIndexes, clockOf);
+  if (absoluteLefts !== null || rightIds !== null) validateAbsoluteOrigins(spans, absoluteLefts ?? [], rightKinds, rightTargets);
   return { spans, replicaIndexes };
 }
 
-/** Sets every span's origin right (the id of a later span's first character, or an explicit id) and checks both origins against the span. */
-function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: ReadonlyMap<number, number | ItemId>, predicted: Int32Array | null): void {
+/**
+ * Sets every span's origin right and checks both origins against the span, in one backward pass:
+ * the predicted origin right of span i (the nearest later span of another replica or with a
+ * smaller clock) is the top of a stack of later spans; a continuation takes the origin right of
+ * the span it continues, set when the pass reaches that span.
+ */
+function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: Int32Array, ids: readonly ItemId[] | null, replicas: Int32Array, clocks: Float64Array): void {
   const n = spans.length;
-  for (let i = 0; i < n; i++) {
-    const s = spans[i]!;
+  const stack = new Int32Array(n);
+  let top = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const replica = replicas[i]!;
+    const clock = clocks[i]!;
+    while (top > 0) {
+      const j = stack[top - 1]!;
+      if (replicas[j] === replica && clocks[j]! >= clock) top--;
+      else break;
+    }
     const kind = kinds[i]!;
-    if (kind === RIGHT_COPIED) {
-      const before = spans[i - 1]!;
-      s.rightReplica = before.rightReplica;
-      s.rightClock = before.rightClock;
-    } else if (kind !== RIGHT_NONE) {
-      let target = -1;
-      if (kind === RIGHT_NEXT) target = i + 1;
-      else if (kind === RIGHT_PREDICTED) target = predicted![i]!;
-      else {
-        const value = targets.get(i)!;
-        if (typeof value === 'number') target = value;
-        else {
-          s.rightReplica = value.replica;
-          s.rightClock = value.clock;
-        }
+    if (kind !== RIGHT_COPIED) {
+      const s = spans[i]!;
+      if (kind !== RIGHT_NONE) {
+        let target = i + 1;
+        if (kind === RIGHT_PREDICTED) target = top > 0 ? stack[top - 1]! : -1;
+        else if (kind === RIGHT_EXPLICIT) target = targets[i]!;
+        if (target >= 0) {
+          if (target >= n) throw new DecodeError('origin right past the document end', -1);
+          const origin = spans[target]!;
+          s.rightReplica = origin.replica;
+          s.rightClock = origin.clock;
+        } else if (kind === RIGHT_EXPLICIT) {
+          const id = ids![-1 - target]!;
+          s.rightReplica = id.replica;
+          s.rightClock = id.clock;
+        } else throw new DecodeError('origin right past the document end', -1);
       }
-      if (kind !== RIGHT_EXPLICIT || target >= 0) {
-        if (target < 0 || target >= n) throw new DecodeError('origin right past the document end', -1);
-        const origin = spans[target]!;
-        s.rightReplica = origin.replica;
-        s.rightClock = origin.clock;
+      checkOrigins(s);
+      // The continuations after this span (already passed) share its origin right.
+      for (let j = i + 1; j < n && kinds[j] === RIGHT_COPIED; j++) {
+        const c = spans[j]!;
+        c.rightReplica = s.rightReplica;
+        c.rightClock = s.rightClock;
+        checkOrigins(c);
       }
     }
-    if (s.rightReplica === s.replica && s.rightClock >= s.clock) throw new DecodeError('origin right is not before the span', -1);
-    if (s.leftReplica === s.replica && s.leftClock >= s.clock) throw new DecodeError('origin left is not before the span', -1);
-    if (s.rightReplica !== NONE && s.rightReplica === s.leftReplica && s.rightClock === s.leftClock) throw new DecodeError('span has the same left and right origin', -1);
+    stack[top++] = i;
   }
 }
 
+function checkOrigins(s: Span): void {
+  if (s.rightReplica === s.replica && s.rightClock >= s.clock) throw new DecodeError('origin right is not before the span', -1);
+  if (s.leftReplica === s.replica && s.leftClock >= s.clock) throw new DecodeError('origin left is not before the span', -1);
+  if (s.rightReplica !== NONE && s.rightReplica === s.leftReplica && s.rightClock === s.leftClock) throw new DecodeError('span has the same left and right origin', -1);
+}
+
 /** Origins given as ids must name a character left (resp. right) of their span. */
-function validateAbsoluteOrigins(spans: readonly Span[], lefts: readonly number[], rights: ReadonlyMap<number, number | ItemId>): void {
+function validateAbsoluteOrigins(spans: readonly Span[], lefts: readonly number[], rightKinds: Uint8Array, rightTargets: Int32Array): void {
   const byReplica = new Map<number, number[]>();
   spans.forEach((s, i) => {
     let list = byReplica.get(s.replica);
@@ -632,9 +695,9 @@ function validateAbsoluteOrigins(spans: readonly Span[], lefts: readonly number[
     const at = position(spans[i]!.leftReplica, spans[i]!.leftClock);
     if (at < 0 || at >= i) throw new DecodeError('origin left is not a character before its span', -1);
   }
-  for (const [i, target] of rights) {
-    if (typeof target === 'number') continue;
-    if (position(target.replica, target.clock) <= i) throw new DecodeError('origin right is not a character after its span', -1);
+  for (let i = 0; i < spans.length; i++) {
+    if (rightKinds[i] !== RIGHT_EXPLICIT || rightTargets[i]! >= 0) continue;
+    if (position(spans[i]!.rightReplica, spans[i]!.rightClock) <= i) throw new DecodeError('origin right is not a character after its span', -1);
   }
 }
 

@@ -7,19 +7,24 @@
  * of flags costs what their frequencies say, and a column of clocks costs about the entropy of
  * their magnitudes plus the bits that are really random.
  *
- * Block layout: varuint byte length of the rest, then (when the column is not empty) a varuint
- * alphabet size `a`, `a` code lengths of 4 bits each (0 = unused symbol), and the codes, most
- * significant bit first, zero-padded to a byte. Decoding validates everything: the code lengths
+ * Block layout: varuint byte length of the rest, then (when the column is not empty) varuints
+ * value count and alphabet size `a`, `a` code lengths of 4 bits each (0 = unused symbol), and the
+ * codes, most significant bit first, zero-padded to a byte. The count lets a reader decode a whole
+ * column in one tight loop (`readAll`). Decoding validates everything: the code lengths
  * must form a complete prefix code (or a single one-bit code), every symbol read must be in the
  * code, the block must end exactly where its last code ends (padding bits zero).
  */
 import type { Decoder } from '../codec/decoder';
-import type { Encoder } from '../codec/encoder';
+import { Encoder } from '../codec/encoder';
 import { DecodeError } from '../codec/errors';
 
 /** Longest code; decoding looks codes up in a table of `2^MAX_CODE_LENGTH` entries. */
 const MAX_CODE_LENGTH = 12;
 const TABLE_SIZE = 2 ** MAX_CODE_LENGTH;
+/** 2^0 .. 2^53. */
+const POWERS_OF_TWO = Float64Array.from({ length: 54 }, (_, i) => 2 ** i);
+/** The lookup table of an empty column: every code invalid (never written to). */
+const NO_CODES = new Int32Array(2 ** 12).fill(-1);
 /** Raw bits are written and read in pieces of at most this many. */
 const WIDE_PIECE = 24;
 
@@ -177,9 +182,12 @@ export class ColumnWriter {
       }
     }
     const body = bits.finish();
-    const head = alphabet < 128 ? 1 : 2;
-    encoder.writeVarUint(head + body.length);
-    encoder.writeVarUint(alphabet);
+    const head = new Encoder(8);
+    head.writeVarUint(this.values.length);
+    head.writeVarUint(alphabet);
+    const headBytes = head.toBytes();
+    encoder.writeVarUint(headBytes.length + body.length);
+    encoder.writeRaw(headBytes);
     encoder.writeRaw(body);
   }
 
@@ -198,6 +206,8 @@ export class ColumnReader {
   /** Lookup by the next `MAX_CODE_LENGTH` bits: `symbol * 16 + code length`, or -1 for no code. */
   private readonly table: Int32Array;
   private readonly end: number;
+  /** Symbol + `widthOffset` = the bit length - 1 of a value coded by its bit length. */
+  private readonly widthOffset: number;
 
   constructor(
     decoder: Decoder,
@@ -209,24 +219,45 @@ export class ColumnReader {
     const bytes = decoder.readRaw(size);
     this.bytes = bytes;
     this.end = bytes.length;
-    this.table = new Int32Array(0);
+    this.widthOffset = bitLength(direct) - 1 - direct;
+    this.table = NO_CODES;
     if (size === 0) return;
-    // Alphabet size (varuint, inside the block), then 4-bit code lengths.
-    let alphabet = 0;
-    let shift = 1;
-    for (;;) {
-      if (this.position >= bytes.length) throw new DecodeError(`${what} column truncated`, start);
-      const byte = bytes[this.position++]!;
-      alphabet += (byte & 0x7f) * shift;
-      shift *= 128;
-      if ((byte & 0x80) === 0) break;
-      if (shift > 2 ** 14) throw new DecodeError(`${what} column alphabet too large`, start);
-    }
+    // Value count and alphabet size (varuints, inside the block), then 4-bit code lengths.
+    const count = this.readHeadVarUint(start);
+    // Every value takes at least one bit.
+    if (count < 1 || count > size * 8) throw new DecodeError(`${what} column of ${count} values in ${size} bytes`, start);
+    this.valueCount = count;
+    const alphabet = this.readHeadVarUint(start);
     if (alphabet < 1 || alphabet > alphabetSize(direct)) throw new DecodeError(`${what} column alphabet of ${alphabet}`, start);
     const lengths = new Uint8Array(alphabet);
     for (let s = 0; s < alphabet; s++) lengths[s] = this.readBits(4);
     if (lengths[alphabet - 1] === 0) throw new DecodeError(`${what} column alphabet not trimmed`, start);
     this.table = ColumnReader.buildTable(lengths, what, start);
+  }
+
+  /** How many values the column holds. */
+  valueCount = 0;
+
+  /** A varuint of the block head (at most 4 bytes). */
+  private readHeadVarUint(start: number): number {
+    let value = 0;
+    for (let shift = 1; ; shift *= 128) {
+      if (this.position >= this.end || shift > 2 ** 21) throw new DecodeError(`${this.what} column head truncated or too large`, start);
+      const byte = this.bytes[this.position++]!;
+      value += (byte & 0x7f) * shift;
+      if ((byte & 0x80) === 0) {
+        if (byte === 0 && shift > 1) throw new DecodeError(`${this.what} column head overlong`, start);
+        return value;
+      }
+    }
+  }
+
+  /** Every value of the column (then checks that nothing but padding follows). */
+  readAll(): Float64Array {
+    const values = new Float64Array(this.valueCount);
+    for (let i = 0; i < values.length; i++) values[i] = this.read();
+    this.expectEnd();
+    return values;
   }
 
   private static buildTable(lengths: Uint8Array, what: string, offset: number): Int32Array {
@@ -255,24 +286,27 @@ export class ColumnReader {
 
   /** The next value. */
   read(): number {
-    if (this.count < MAX_CODE_LENGTH) this.refill();
-    const count = this.count;
+    let count = this.count;
+    if (count < MAX_CODE_LENGTH) {
+      this.refill();
+      count = this.count;
+    }
     // The next MAX_CODE_LENGTH bits, zero-padded past the end of the block.
     const peek = count >= MAX_CODE_LENGTH ? (this.buffer >>> (count - MAX_CODE_LENGTH)) & (TABLE_SIZE - 1) : (this.buffer << (MAX_CODE_LENGTH - count)) & (TABLE_SIZE - 1);
-    const entry = this.table.length === 0 ? -1 : this.table[peek]!;
-    if (entry < 0) throw new DecodeError(`invalid code in the ${this.what} column`, -1);
+    const entry = this.table[peek]!;
     const length = entry & 15;
-    if (length > count) throw new DecodeError(`${this.what} column truncated`, -1);
+    if (entry < 0 || length > count) throw new DecodeError(entry < 0 ? `invalid code in the ${this.what} column` : `${this.what} column truncated`, -1);
     this.count = count - length;
     const symbol = entry >> 4;
     if (symbol < this.direct) return symbol;
-    const width = symbol - this.direct + bitLength(this.direct) - 1;
+    const width = symbol + this.widthOffset;
+    if (width <= WIDE_PIECE) return POWERS_OF_TWO[width]! + this.readBits(width);
     let low = 0;
     for (let piece = WIDE_PIECE * Math.floor((width - 1) / WIDE_PIECE), left = width; piece >= 0 && left > 0; piece -= WIDE_PIECE) {
-      low = low * 2 ** (left - piece) + this.readBits(left - piece);
+      low = low * POWERS_OF_TWO[left - piece]! + this.readBits(left - piece);
       left = piece;
     }
-    const value = 2 ** width + low;
+    const value = POWERS_OF_TWO[width]! + low;
     if (value > MAX_VALUE) throw new DecodeError(`${this.what} column value out of range`, -1);
     return value;
   }

@@ -80,6 +80,33 @@ describe('codec round trip', () => {
     );
   });
 
+  it('varints at the edges of the fast paths (7, 31, 32 and 53 bits) have the canonical little-endian 7-bit layout and read back', () => {
+    /** The reference layout: 7 bits per byte, low first, continuation bit set on all but the last. */
+    const layout = (value: number): number[] => {
+      const out: number[] = [];
+      for (let rest = value; ; rest = Math.floor(rest / 128)) {
+        if (rest < 128) return [...out, rest];
+        out.push(128 | rest % 128);
+      }
+    };
+    for (const value of [0, 1, 0x7f, 0x80, 0x3fff, 0x4000, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
+      const encoder = new Encoder(1);
+      encoder.writeVarUint(value);
+      expect([...encoder.toBytes()], `varuint ${value}`).toEqual(layout(value));
+      for (const signed of [value, -value]) {
+        if (Object.is(signed, -0)) continue;
+        const ints = new Encoder(1);
+        ints.writeVarInt(signed);
+        const magnitude = Math.abs(signed);
+        const rest = Math.floor(magnitude / 64);
+        // First byte: continuation, sign, 6 low bits; then the rest as a varuint.
+        const expected = [(rest > 0 ? 0x80 : 0) | (signed < 0 ? 0x40 : 0) | magnitude % 64, ...(rest > 0 ? layout(rest) : [])];
+        expect([...ints.toBytes()], `varint ${signed}`).toEqual(expected);
+        expect(new Decoder(ints.toBytes()).readVarInt()).toBe(signed);
+      }
+    }
+  });
+
   it('lone surrogates survive writeCodeUnits; well-formed strings use utf-8', () => {
     const encoder = new Encoder();
     encoder.writeCodeUnits('a\ud83d');

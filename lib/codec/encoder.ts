@@ -39,10 +39,17 @@ export class Encoder {
 
   /** Unsigned varint, for integers in [0, 2^53). */
   writeVarUint(value: number): void {
-    if (value >>> 0 === value && value < 0x80) {
-      // One byte (most lengths, counts and clock deltas).
-      this.ensure(1);
-      this.buffer[this.position++] = value;
+    if (value >>> 0 === value && value <= 0x7fff_ffff) {
+      // Up to 31 bits (lengths, counts, clocks, most replica ids): integer arithmetic only.
+      this.ensure(5);
+      const buffer = this.buffer;
+      let position = this.position;
+      while (value > 0x7f) {
+        buffer[position++] = 0x80 | (value & 0x7f);
+        value >>>= 7;
+      }
+      buffer[position++] = value;
+      this.position = position;
       return;
     }
     if (!Number.isSafeInteger(value) || value < 0) throw new EncodeError(`varuint out of range: ${value}`);
@@ -58,6 +65,20 @@ export class Encoder {
   writeVarInt(value: number): void {
     if (!Number.isSafeInteger(value)) throw new EncodeError(`varint out of range: ${value}`);
     this.ensure(9);
+    if (value >= -0x7fff_ffff && value <= 0x7fff_ffff) {
+      // Up to 31 bits of magnitude (origin offsets, counter deltas): integer arithmetic only.
+      const buffer = this.buffer;
+      let position = this.position;
+      let magnitude = value < 0 ? -value : value;
+      buffer[position++] = (magnitude > 0x3f ? 0x80 : 0) | (value < 0 ? 0x40 : 0) | (magnitude & 0x3f);
+      magnitude >>>= 6;
+      while (magnitude > 0) {
+        buffer[position++] = (magnitude > 0x7f ? 0x80 : 0) | (magnitude & 0x7f);
+        magnitude >>>= 7;
+      }
+      this.position = position;
+      return;
+    }
     const negative = value < 0;
     let magnitude = Math.abs(value);
     const low = magnitude % 0x40;

@@ -95,7 +95,7 @@ describe('update codec', () => {
         let previous: Uint8Array | null = null;
         for (const [update, repeat] of stream) {
           // Sometimes the same update again (its table then comes from the cache), sometimes a new one.
-          const bytes = repeat === 0 && previous !== null ? previous : encodeUpdate(update, scratch);
+          const bytes: Uint8Array = repeat === 0 && previous !== null ? previous : encodeUpdate(update, scratch);
           expect(bytes).toEqual(encodeUpdate(repeat === 0 && previous !== null ? decodeUpdate(previous) : update));
           expect(plain(decodeUpdate(bytes, cache))).toEqual(plain(decodeUpdate(bytes)));
           previous = bytes;

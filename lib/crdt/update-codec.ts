@@ -138,23 +138,40 @@ export function writeFieldTable(encoder: Encoder, unsorted: readonly FieldRef[])
   return fieldIndex;
 }
 
-/** The header tag of each op kind (its index in `OP_TAGS`). */
-const OP_TAG: { readonly [K in Op['kind']]: number } = { skip: 0, insert: 1, add: 2, mapSet: 3, registerSet: 4, counterAdd: 5 };
+/** The header tag of an op kind (its index in `OP_TAGS`); a switch, not a keyed lookup, on the per-op path. */
+function opTag(kind: Op['kind']): number {
+  switch (kind) {
+    case 'skip':
+      return 0;
+    case 'insert':
+      return 1;
+    case 'add':
+      return 2;
+    case 'mapSet':
+      return 3;
+    case 'registerSet':
+      return 4;
+    case 'counterAdd':
+      return 5;
+  }
+}
 
 /** Writes per replica (sorted by id, empty ones dropped) its clock-ordered ops. */
 export function writeReplicaOps(encoder: Encoder, replicas: readonly ReplicaOps[], fieldIndex: FieldIndex): void {
   let count = 0;
-  for (const replica of replicas) if (replica.ops.length > 0) count++;
+  for (let r = 0; r < replicas.length; r++) if (replicas[r]!.ops.length > 0) count++;
   encoder.writeVarUint(count);
-  for (const { replica, ops } of replicas) {
+  for (let r = 0; r < replicas.length; r++) {
+    const { replica, ops } = replicas[r]!;
     if (ops.length === 0) continue;
     encoder.writeVarUint(replica);
     encoder.writeVarUint(ops.length);
     let expected = -1;
     let previous: Op | undefined;
-    for (const op of ops) {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
       const gap = expected < 0 ? op.clock : op.clock - expected;
-      encoder.writeByte(OP_TAG[op.kind] | (gap > 0 ? 8 : 0));
+      encoder.writeByte(opTag(op.kind) | (gap > 0 ? 8 : 0));
       if (gap > 0) encoder.writeVarUint(gap);
       writeOpBody(encoder, op, replica, fieldIndex, previous);
       expected = op.clock + opLength(op);
@@ -286,7 +303,8 @@ function readCachedFieldTable(decoder: Decoder, cache: FieldTableCache): readonl
   }
   const start = decoder.offset;
   const fields = readFieldTable(decoder);
-  if (decoder.offset - start <= FieldTableCache.MAX_BYTES) {
+  // An empty table (an update of deletes only) is not kept: it would evict the one typing repeats.
+  if (fields.length > 0 && decoder.offset - start <= FieldTableCache.MAX_BYTES) {
     cache.bytes = decoder.copy(start, decoder.offset);
     cache.fields = Object.freeze(fields);
   }

@@ -252,10 +252,19 @@ export class ColumnReader {
     }
   }
 
-  /** Every value of the column (then checks that nothing but padding follows). */
-  readAll(): Float64Array {
-    const values = new Float64Array(this.valueCount);
-    for (let i = 0; i < values.length; i++) values[i] = this.read();
+  /**
+   * Every value of the column (then checks that nothing but padding follows). A plain array of
+   * small integers, not a `Float64Array`: a value read from a float array is a heap number, and
+   * storing one into an object field turns that field into a boxed double for every object of the
+   * class (16 bytes more per span and field).
+   */
+  readAll(): number[] {
+    const count = this.valueCount;
+    const values = new Array<number>(count);
+    for (let i = 0; i < count; i++) {
+      const value = this.read();
+      values[i] = value <= 0x7fff_ffff ? value | 0 : value;
+    }
     this.expectEnd();
     return values;
   }

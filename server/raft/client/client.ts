@@ -17,6 +17,7 @@ import { mergeUpdates } from '../../../lib/crdt';
 import { backoffDelayMs, type BackoffOptions } from '../../../lib/client/backoff';
 import { RaftClientError, RaftInvalidUpdateError, RaftProtocolError, RaftRequestError, RaftUnavailableError } from './errors';
 import { createHttpExchange, NodeUnreachableError, type HttpExchange, type HttpResponse } from './http';
+import { createStreamExchange } from './stream';
 import {
   HEADER_FOUND,
   HEADER_INDEX,
@@ -110,9 +111,14 @@ export class RaftClient {
       this.exchange = options.exchange;
       this.closeExchange = () => {};
     } else {
+      // Requests travel on one upgraded stream connection per node (stream.ts), HTTP as the fallback.
       const http = createHttpExchange();
-      this.exchange = http.exchange;
-      this.closeExchange = http.close;
+      const stream = createStreamExchange(http.exchange);
+      this.exchange = stream.exchange;
+      this.closeExchange = () => {
+        stream.close();
+        http.close();
+      };
     }
   }
 

@@ -1,8 +1,12 @@
 /**
  * The client-facing HTTP/1.1 server of a Raft node (protocol in ../client/protocol.ts). Socket
  * handling only: each route calls the `RaftNode` and maps its typed errors to protocol errors.
+ * The same routes are served over the request stream (../client/stream.ts): an HTTP Upgrade on
+ * the same port, after which requests and answers travel as frames on that connection.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { isDocId } from '../../../lib/sync/protocol';
 import {
   ERROR_STATUS,
@@ -20,7 +24,9 @@ import {
   type MergeResponse,
   type NodeStatus,
 } from '../client/protocol';
+import { MAX_STREAM_FRAME, STREAM_PATH, STREAM_PROTOCOL, decodeStreamRequest, encodeStreamResponse, type StreamRequest } from '../client/stream';
 import type { NodeId } from '../core/types';
+import { FrameReader } from '../transport/tcp';
 import { NodeRequestError, NotLeaderError, UnavailableNodeError } from './errors';
 import type { RaftNode } from './raft-node';
 
@@ -43,13 +49,25 @@ class HttpError extends Error {
   }
 }
 
+/** One answer, whichever way it travels (HTTP or a stream frame). */
+interface Reply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
 export class ClientServer {
   private readonly server: Server;
   private address = '';
+  /** Upgraded stream connections (not covered by closeAllConnections). */
+  private readonly streams = new Set<Duplex>();
 
   constructor(private readonly options: ClientServerOptions) {
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
   /** Listens; resolves with the bound `host:port`. */
@@ -71,46 +89,90 @@ export class ClientServer {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
+      for (const stream of this.streams) stream.destroy();
     });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader(HEADER_NODE_ID, String(this.options.node.id));
+    const reply = await this.route(req.method ?? '', req.url ?? '/', () => this.readBody(req));
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': reply.body.length });
+    res.end(reply.body);
+  }
+
+  /** The request stream (../client/stream.ts): frames in, each routed as its HTTP request, frames out. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    if (req.url !== STREAM_PATH || req.headers.upgrade?.toLowerCase() !== STREAM_PROTOCOL) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    (socket as Socket).setNoDelay?.(true);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${STREAM_PROTOCOL}\r\n${HEADER_NODE_ID}: ${this.options.node.id}\r\n\r\n`);
+    this.streams.add(socket);
+    socket.on('close', () => this.streams.delete(socket));
+    const reader = new FrameReader(MAX_STREAM_FRAME);
+    const onData = (chunk: Buffer): void => {
+      let requests: StreamRequest[];
+      try {
+        requests = reader.push(chunk).map(decodeStreamRequest);
+      } catch (error) {
+        // An oversized or undecodable frame: this connection only is dropped (the client retries).
+        this.options.log(`raft client server: dropping a request stream: ${(error as Error).message}`);
+        socket.destroy();
+        return;
+      }
+      for (const request of requests) void this.serveFrame(socket, request);
+    };
+    socket.on('data', onData);
+    if (head.length > 0) onData(head);
+  }
+
+  private async serveFrame(socket: Duplex, request: StreamRequest): Promise<void> {
+    const reply = await this.route(request.method, request.path, () => Promise.resolve(request.body));
+    if (!socket.destroyed) socket.write(encodeStreamResponse({ id: request.id, ...reply }));
+  }
+
+  /** Routes one request (see protocol.ts); never throws: errors become error answers. */
+  private async route(method: string, path: string, readBody: () => Promise<Uint8Array>): Promise<Reply> {
     try {
-      const url = new URL(req.url ?? '/', 'http://node');
+      const url = new URL(path, 'http://node');
       const parts = url.pathname.split('/').filter((p) => p !== '');
       if (parts[0] !== 'v1') throw new HttpError('notFound', `no route ${url.pathname}`);
-      if (req.method === 'GET' && parts.length === 2 && parts[1] === 'status') return this.json(res, 200, this.status());
-      if (req.method === 'POST' && parts.length === 2 && parts[1] === 'merges') return this.json(res, 200, await this.mergeBatch(req));
+      if (method === 'GET' && parts.length === 2 && parts[1] === 'status') return this.json(200, this.status());
+      if (method === 'POST' && parts.length === 2 && parts[1] === 'merges') return this.json(200, await this.mergeBatch(await readBody()));
       if (parts[1] !== 'docs') throw new HttpError('notFound', `no route ${url.pathname}`);
       const consistency = this.consistency(url);
-      if (req.method === 'GET' && parts.length === 2) {
+      if (method === 'GET' && parts.length === 2) {
         const list = await this.options.node.list(consistency);
         const body: ListResponse = { index: list.index, docs: list.docs };
-        return this.json(res, 200, body);
+        return this.json(200, body);
       }
       const docId = parts[2] ?? '';
       if (!isDocId(docId)) throw new HttpError('badRequest', `bad document id: want 1-128 of [A-Za-z0-9_-]`);
-      if (req.method === 'GET' && parts.length === 3) {
+      if (method === 'GET' && parts.length === 3) {
         const read = await this.options.node.read(docId, consistency);
-        res.writeHead(200, {
-          'content-type': 'application/octet-stream',
-          [HEADER_FOUND]: read.doc ? '1' : '0',
-          [HEADER_INDEX]: String(read.index),
-          [HEADER_VERSION_VECTOR]: toBase64(read.versionVector),
-        });
-        res.end(read.doc?.state ?? new Uint8Array(0));
-        return;
+        return {
+          status: 200,
+          headers: {
+            [HEADER_NODE_ID]: String(this.options.node.id),
+            'content-type': 'application/octet-stream',
+            [HEADER_FOUND]: read.doc ? '1' : '0',
+            [HEADER_INDEX]: String(read.index),
+            [HEADER_VERSION_VECTOR]: toBase64(read.versionVector),
+          },
+          body: read.doc?.state ?? EMPTY,
+        };
       }
-      if (req.method === 'POST' && parts.length === 4 && parts[3] === 'merge') {
-        const update = await this.readBody(req);
+      if (method === 'POST' && parts.length === 4 && parts[3] === 'merge') {
+        const update = await readBody();
         const result = await this.options.node.merge(docId, update);
         const body: MergeResponse = { index: result.index, versionVector: toBase64(result.versionVector) };
-        return this.json(res, 200, body);
+        return this.json(200, body);
       }
-      throw new HttpError('notFound', `no route ${req.method} ${url.pathname}`);
+      throw new HttpError('notFound', `no route ${method} ${url.pathname}`);
     } catch (error) {
-      this.fail(res, error);
+      const body = this.errorBody(error);
+      return this.json(ERROR_STATUS[body.error], body);
     }
   }
 
@@ -118,8 +180,7 @@ export class ClientServer {
    * Several merges in one request: all are proposed in this event-loop turn (so they share one
    * Ready and one fsync), each as its own entry; each gets its own result or error.
    */
-  private async mergeBatch(req: IncomingMessage): Promise<MergeBatchResponse> {
-    const body = await this.readBody(req);
+  private async mergeBatch(body: Uint8Array): Promise<MergeBatchResponse> {
     let items;
     try {
       items = decodeMergeBatch(body);
@@ -192,19 +253,12 @@ export class ClientServer {
     };
   }
 
-  private json(res: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  }
-
-  private fail(res: ServerResponse, error: unknown): void {
-    const body = this.errorBody(error);
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    this.json(res, ERROR_STATUS[body.error], body);
+  private json(status: number, body: unknown): Reply {
+    return {
+      status,
+      headers: { [HEADER_NODE_ID]: String(this.options.node.id), 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(body)),
+    };
   }
 
   private errorBody(error: unknown): ErrorBody {

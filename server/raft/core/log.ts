@@ -4,9 +4,16 @@
  *
  * Invariants: applied <= committed <= lastIndex(); unstable entries start at `unstableOffset`
  * and are contiguous with storage (entries below the offset are in storage or compacted).
+ * `recent` holds the last entries made stable (at most RECENT_ENTRIES / RECENT_BYTES), ending at
+ * `unstableOffset - 1`: the same entries storage holds, kept so that applying them (and sending
+ * them to a follower that is just behind) does not read back from storage what was just written.
  */
 import { CompactedError, RaftInvariantError, UnavailableError, limitSize, type Storage } from './storage';
 import { asIndex, asTerm, type Entry, type LogIndex, type Snapshot, type Term } from './types';
+
+/** Bounds of the window of recently stabilised entries (see `recent`). */
+const RECENT_ENTRIES = 128;
+const RECENT_BYTES = 4 << 20;
 
 export class RaftLog {
   /** Highest index known to be committed. */
@@ -18,6 +25,9 @@ export class RaftLog {
   /** Entries not yet persisted; unstableEntries[k].index === unstableOffset + k. */
   unstableEntries: Entry[] = [];
   unstableOffset: LogIndex;
+  /** Entries most recently made stable, contiguous, ending at unstableOffset - 1 (or empty). */
+  private recent: Entry[] = [];
+  private recentBytes = 0;
 
   constructor(readonly storage: Storage, private readonly maxBytes: number) {
     const first = storage.firstIndex();
@@ -99,6 +109,8 @@ export class RaftLog {
     if (after === end) {
       this.unstableEntries.push(...entries);
     } else if (after <= this.unstableOffset) {
+      // Stable entries from `after` on are being replaced: they leave the recent window too.
+      this.dropRecentFrom(after);
       this.unstableOffset = after;
       this.unstableEntries = [...entries];
     } else {
@@ -134,8 +146,13 @@ export class RaftLog {
     if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
     let out: Entry[] = [];
     if (lo < this.unstableOffset) {
-      out = this.storage.entries(lo, asIndex(Math.min(hi, this.unstableOffset)), maxBytes);
-      if (out.length < Math.min(hi, this.unstableOffset) - lo) return out;
+      const stableHi = Math.min(hi, this.unstableOffset);
+      const recentLo = this.recent.length > 0 ? this.recent[0]!.index : this.unstableOffset;
+      out =
+        lo >= recentLo
+          ? limitSize(this.recent.slice(lo - recentLo, stableHi - recentLo), maxBytes)
+          : this.storage.entries(lo, asIndex(stableHi), maxBytes);
+      if (out.length < stableHi - lo) return out;
     }
     if (hi > this.unstableOffset) {
       const from = Math.max(lo, this.unstableOffset) - this.unstableOffset;
@@ -192,8 +209,32 @@ export class RaftLog {
     if (index < this.unstableOffset || this.unstableEntries.length === 0) return;
     const k = index - this.unstableOffset;
     if (k >= this.unstableEntries.length || this.unstableEntries[k]!.term !== term) return;
+    this.rememberStable(this.unstableEntries.slice(0, k + 1));
     this.unstableEntries = this.unstableEntries.slice(k + 1);
     this.unstableOffset = asIndex(index + 1);
+  }
+
+  /** Adds entries just made stable (they start at unstableOffset) to the recent window, within its bounds. */
+  private rememberStable(entries: readonly Entry[]): void {
+    const recent = this.recent.length > 0 && this.recent[this.recent.length - 1]!.index + 1 === entries[0]!.index ? this.recent : [];
+    let bytes = recent === this.recent ? this.recentBytes : 0;
+    for (const e of entries) {
+      recent.push(e);
+      bytes += e.data.length;
+    }
+    let drop = 0;
+    while (drop < recent.length - 1 && (recent.length - drop > RECENT_ENTRIES || bytes > RECENT_BYTES)) bytes -= recent[drop++]!.data.length;
+    this.recent = drop > 0 ? recent.slice(drop) : recent;
+    this.recentBytes = bytes;
+  }
+
+  /** Forgets recent entries at or above `index` (they are being overwritten). */
+  private dropRecentFrom(index: LogIndex): void {
+    const first = this.recent.length > 0 ? this.recent[0]!.index : index;
+    if (index > first + this.recent.length - 1) return;
+    this.recent = index <= first ? [] : this.recent.slice(0, index - first);
+    this.recentBytes = 0;
+    for (const e of this.recent) this.recentBytes += e.data.length;
   }
 
   stableSnapshotTo(index: LogIndex): void {
@@ -210,6 +251,8 @@ export class RaftLog {
     this.unstableOffset = asIndex(snapshot.index + 1);
     this.unstableEntries = [];
     this.unstableSnapshot = snapshot;
+    this.recent = [];
+    this.recentBytes = 0;
   }
 
   /** Every entry currently available, for status and tests. */

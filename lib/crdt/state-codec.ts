@@ -316,7 +316,7 @@ export function decodeState(bytes: Uint8Array): DecodedState {
     const field = fields[index]!;
     if (field.kind !== 'text') throw new DecodeError(`spans for ${field.kind} field`, offset);
     previousField = index;
-    const decoded = readSpans(decoder, replicas);
+    const decoded = readSpans(decoder, bytes, replicas);
     texts.set(field.name, decoded.spans);
     decodedTexts.push({ field, ...decoded });
   }
@@ -486,11 +486,43 @@ function deleteBoundsOf(timeline: ReadonlyMap<number, ReplicaTimeline>, residual
   return out;
 }
 
+/** Spans' contents up to this many characters are slices of the text (V8 copies short slices anyway). */
+const SLICE_LIMIT = 12;
+/** Characters per `String.fromCharCode` call when copying a long content. */
+const COPY_CHUNK = 4096;
+
+/**
+ * A function giving the content of the characters `[at, at + length)` of `text`, read from the
+ * state bytes `[start, end)` (the text as written by `writeCodeUnits`). A slice of `text` would
+ * be a view keeping the whole text alive besides every span's string (V8's sliced strings), so
+ * when the text is ASCII (its UTF-8 bytes are as many as its characters) longer contents are
+ * copied straight from the bytes into strings of their own.
+ */
+function contentReader(bytes: Uint8Array, start: number, end: number, text: string): (at: number, length: number) => string {
+  const ascii = bytes[start] === 0 && end - text.length > start && text.length === end - (start + 1 + varUintSize(text.length));
+  const base = end - text.length;
+  return (at, length) => {
+    if (!ascii || length <= SLICE_LIMIT) return text.slice(at, at + length);
+    if (length <= COPY_CHUNK) return String.fromCharCode.apply(null, bytes.subarray(base + at, base + at + length) as unknown as number[]);
+    const parts: string[] = [];
+    for (let from = at; from < at + length; from += COPY_CHUNK) parts.push(String.fromCharCode.apply(null, bytes.subarray(base + from, base + Math.min(from + COPY_CHUNK, at + length)) as unknown as number[]));
+    return parts.join('');
+  };
+}
+
+function varUintSize(value: number): number {
+  let size = 1;
+  for (; value >= 128; value = Math.floor(value / 128)) size++;
+  return size;
+}
+
 /** The spans of one text field in document order, and the replica index of each. */
-function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Span[]; replicaIndexes: Int32Array } {
+function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly number[]): { spans: Span[]; replicaIndexes: Int32Array } {
   const offset = decoder.offset;
   const n = decoder.readVarUintIn(0, decoder.remaining * 8, 'span count');
+  const textStart = decoder.offset;
   const text = decoder.readCodeUnits();
+  const content = contentReader(bytes, textStart, decoder.offset, text);
   const kinds = new ColumnReader(decoder, KIND_DIRECT, COLUMN_NAMES[0]).readAll();
   const lengths = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[1]).readAll();
   const continuations = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[2]).readAll();
@@ -527,12 +559,13 @@ function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Sp
       const length = continuations[ci++]! + 1;
       const clock = previous.clock + previous.length;
       if (clock + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
-      let content: string | null = null;
+      let spanContent: string | null = null;
       if (previous.content === null) {
         if (at + length > text.length) throw new DecodeError('spans hold more visible characters than the text', offset);
-        content = text.slice(at, (at += length));
+        spanContent = content(at, length);
+        at += length;
       }
-      span = new Span(previous.replica, clock, length, previous.replica, clock - 1, NONE, 0, content);
+      span = new Span(previous.replica, clock, length, previous.replica, clock - 1, NONE, 0, spanContent);
       rightKinds[i] = RIGHT_COPIED;
     } else {
       if (kind >= CONTINUATION) throw new DecodeError(`unknown span kind ${kind}`, offset);
@@ -576,12 +609,13 @@ function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Sp
         clock += clocks[ki++]! + 1;
       }
       if (clock + length > MAX_CLOCK) throw new DecodeError('span clock out of range', offset);
-      let content: string | null = null;
+      let spanContent: string | null = null;
       if ((kind & DELETED) === 0) {
         if (at + length > text.length) throw new DecodeError('spans hold more visible characters than the text', offset);
-        content = text.slice(at, (at += length));
+        spanContent = content(at, length);
+        at += length;
       }
-      span = new Span(replica, clock, length, leftReplica, leftClock, NONE, 0, content);
+      span = new Span(replica, clock, length, leftReplica, leftClock, NONE, 0, spanContent);
       const rightKind = (kind >> RIGHT_SHIFT) & 3;
       rightKinds[i] = rightKind;
       if (rightKind === RIGHT_EXPLICIT) {

@@ -167,13 +167,15 @@ export class RaftNode {
   merge(docId: string, update: Uint8Array): Promise<MergeResult> {
     if (this.stopped) return Promise.reject(new NodeStoppedError());
     if (this.soft.role !== Role.Leader) return Promise.reject(new NotLeaderError(this.soft.leader));
+    let fields;
     try {
-      this.store.validateMerge(docId, update);
+      fields = this.store.checkMerge(docId, update);
     } catch (error) {
       return Promise.reject(new RejectedUpdateError((error as Error).message));
     }
+    const id = docId as DocId; // checkMerge validated it
     const requestId = `${this.id}.${this.options.bootId}.${++this.sequence}`;
-    const outcome = this.input(() => this.raw.propose(encodeCommand({ kind: 'merge', requestId, docId, update })));
+    const outcome = this.input(() => this.raw.propose(encodeCommand({ kind: 'merge', requestId, docId: id, update, fields })));
     if (!outcome.ok) return Promise.reject(new UnavailableNodeError(`proposal dropped: ${outcome.reason}`, this.soft.leader));
     this.schedule();
     return new Promise((resolve, reject) => {
@@ -181,7 +183,7 @@ export class RaftNode {
         this.pendingMerges.delete(requestId);
         reject(new RequestTimeoutError(`merge into ${docId} not applied within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.pendingMerges.set(requestId, { docId, resolve, reject, timer });
+      this.pendingMerges.set(requestId, { docId: id, resolve, reject, timer });
     });
   }
 

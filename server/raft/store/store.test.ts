@@ -49,6 +49,24 @@ describe('DocumentStore', () => {
     expect(Doc.load(expected.state).getSet('tags').values()).toEqual(['t1', 't2']);
   });
 
+  it('a version 2 command (fields from checkMerge, one decode) applies exactly as version 1, and records the kinds for validation', () => {
+    const updates = concurrentUpdates();
+    const v1 = new DocumentStore();
+    const v2 = new DocumentStore();
+    updates.forEach((u, k) => {
+      v1.apply(asIndex(k + 1), merge(`r${k}`, 'doc-a', u));
+      const fields = v2.checkMerge('doc-a', u);
+      v2.apply(asIndex(k + 1), encodeCommand({ kind: 'merge', requestId: `r${k}`, docId: docA, update: u, fields }));
+    });
+    expect(v2.encodeSnapshot()).toEqual(v1.encodeSnapshot());
+    const clash = new Doc({ replicaId: 9 });
+    const clashUpdates: Uint8Array[] = [];
+    clash.on('update', (u) => clashUpdates.push(u));
+    clash.getCounter('tags').add(1);
+    expect(() => v2.checkMerge('doc-a', clashUpdates[clashUpdates.length - 1]!)).toThrow(/tags/);
+    expect(() => v2.checkMerge('doc-b', clashUpdates[clashUpdates.length - 1]!)).not.toThrow();
+  });
+
   it('ignores entries at or below the applied index (replay after restart) and no-op entries', () => {
     const store = new DocumentStore();
     const [u] = concurrentUpdates();
@@ -107,9 +125,16 @@ describe('DocumentStore', () => {
     expect(() => DocumentStore.fromSnapshot(bytes.subarray(0, bytes.length - 1))).toThrow(StoreSnapshotError);
   });
 
-  it('command codec: round trip; bad bytes are CommandDecodeError', () => {
+  it('command codec: round trip (version 1 without fields, version 2 with); bad bytes are CommandDecodeError', () => {
     const command = { kind: 'merge' as const, requestId: '1.ab.3', docId: docA, update: Uint8Array.of(1, 2) };
+    expect(encodeCommand(command)[0]).toBe(1);
     expect(decodeCommand(encodeCommand(command))).toEqual(command);
+    const withFields = { ...command, fields: [{ name: 'body', kind: 'text' as const }, { name: 'n', kind: 'counter' as const }] };
+    expect(encodeCommand(withFields)[0]).toBe(2);
+    expect(decodeCommand(encodeCommand(withFields))).toEqual(withFields);
+    const badKind = encodeCommand({ ...command, fields: [{ name: 'x', kind: 'text' }] });
+    badKind[badKind.indexOf(0x78) + 1] = 99; // the kind byte after the field name "x"
+    expect(() => decodeCommand(badKind)).toThrow(CommandDecodeError);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
         try {

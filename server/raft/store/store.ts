@@ -13,7 +13,7 @@
  *   proposed, so this only happens when two clashing updates race.
  */
 import { Decoder, DecodeError, Encoder } from '../../../lib/codec';
-import { Doc, decodeUpdate, type FieldKind } from '../../../lib/crdt';
+import { Doc, decodeUpdate, type FieldKind, type FieldRef } from '../../../lib/crdt';
 import { isDocId, type DocId } from '../../../lib/sync/protocol';
 import { asIndex, type LogIndex } from '../core/types';
 import { decodeCommand, type MergeCommand } from './command';
@@ -67,6 +67,14 @@ export class DocumentStore {
 
   /** Throws InvalidUpdateError if `update` is not a valid update for `docId`'s stored state. */
   validateMerge(docId: string, update: Uint8Array): asserts docId is DocId {
+    this.checkMerge(docId, update);
+  }
+
+  /**
+   * validateMerge that also returns the update's fields (decoded to validate it), for the command
+   * (command.ts version 2), so applying it needs no second decode.
+   */
+  checkMerge(docId: string, update: Uint8Array): readonly FieldRef[] {
     if (!isDocId(docId)) throw new InvalidUpdateError(`bad document id ${JSON.stringify(docId.slice(0, 140))}: want 1-128 of [A-Za-z0-9_-]`);
     let fields;
     try {
@@ -81,6 +89,7 @@ export class DocumentStore {
         throw new InvalidUpdateError(`field ${JSON.stringify(field.name)} of ${docId} is a ${existing}, the update has a ${field.kind}`);
       }
     }
+    return fields;
   }
 
   /** Applies the committed entry at `index` (empty data: Raft's no-op). */
@@ -97,7 +106,8 @@ export class DocumentStore {
     const entry = this.docs.get(command.docId) ?? this.newEntry();
     let fields;
     try {
-      fields = decodeUpdate(command.update).fields;
+      // A version 2 command carries the fields its proposer decoded; Doc.apply validates the update itself.
+      fields = command.fields ?? decodeUpdate(command.update).fields;
       entry.doc.apply(command.update);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;

@@ -60,6 +60,34 @@ describe('SqliteStorage durability', () => {
     expect(new TextDecoder().decode(r.snapshot().data)).toBe('state@2');
   });
 
+  it('a new database has the WITHOUT ROWID meta table; one made with the older rowid meta table still works and keeps its table', () => {
+    const fresh = freshPath();
+    open(fresh).close();
+    const sqlOf = (path: string) => {
+      const db = new Database(path);
+      const row = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'meta'`).get() as { sql: string };
+      db.close();
+      return row.sql;
+    };
+    expect(sqlOf(fresh)).toContain('WITHOUT ROWID');
+    const old = freshPath();
+    const db = new Database(old);
+    db.pragma('journal_mode = WAL');
+    db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL, crc INTEGER NOT NULL)`);
+    db.close();
+    const s = open(old);
+    s.batch(() => {
+      s.append([entry(1, 1), entry(2, 1)]);
+      s.setHardState({ term: asTerm(1), vote: asNodeId(2), commit: asIndex(1) });
+    });
+    s.setHardState({ term: asTerm(1), vote: asNodeId(2), commit: asIndex(2) });
+    s.close();
+    const r = open(old);
+    expect(r.initialState().hardState).toEqual({ term: 1, vote: 2, commit: 2 });
+    expect(r.lastIndex()).toBe(2);
+    expect(sqlOf(old)).not.toContain('WITHOUT ROWID');
+  });
+
   it('a failed batch leaves nothing behind and poisons the storage', () => {
     const path = freshPath();
     const s = open(path);

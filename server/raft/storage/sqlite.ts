@@ -5,6 +5,8 @@
  * Format (schema version 1), one database file per node:
  *   entries(idx INTEGER PRIMARY KEY, term, data BLOB, crc)   the log after the compacted prefix
  *   meta(key TEXT PRIMARY KEY, value BLOB, crc)              'hard' (term, vote, commit),
+ *     (WITHOUT ROWID since databases created after 2026-11-26: a hard state write touches one page,
+ *     not the table's and its key index's; older databases keep their rowid table, same statements)
  *                                                             'start' (index, term of the last compacted entry),
  *                                                             'snapshot' (index, term, voters, data),
  *                                                             'format' (schema version)
@@ -157,7 +159,7 @@ export class SqliteStorage implements WritableStorage {
       this.db.pragma('synchronous = FULL');
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL, crc INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL, crc INTEGER NOT NULL) WITHOUT ROWID;
       `);
     } catch (error) {
       throw new StorageWriteError(path, 'open', error);

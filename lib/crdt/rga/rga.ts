@@ -168,7 +168,6 @@ export class Rga implements Sequence {
     if (offset > 0 && offset + take === span.length) {
       const next = this.tree.nextOfFound();
       if (next === null || next.content !== null || !spanContinues(span, next)) return false;
-      span.length = offset;
       span.content = content.slice(0, offset);
       next.clock -= take;
       next.length += take;
@@ -181,7 +180,6 @@ export class Rga implements Sequence {
       const prev = this.tree.prevOfFound();
       if (prev === null || prev.content !== null || !spanContinues(prev, span)) return false;
       span.clock += take;
-      span.length -= take;
       span.leftReplica = span.replica;
       span.leftClock = span.clock - 1;
       span.content = content.slice(take);
@@ -382,8 +380,8 @@ export class Rga implements Sequence {
     }
     if (candidate !== undefined && (candidate.leftReplica !== replica || candidate.leftClock !== clock - 1)) return false;
     const added = content === null ? (candidate as Span).length : content.length;
-    left.length += added;
     if (content !== null) left.content += content;
+    else left.length += added;
     this.tree.adjust(left, content === null ? 0 : added, added);
     return true;
   }

@@ -106,15 +106,15 @@ export class SpanTree {
     const spans = node.spans;
     for (let i = 0; ; i++) {
       const span = spans[i] as Span;
-      if (span.content === null) continue;
-      if (index < span.length) {
+      const visible = span.visibleLength; // 0 for a deleted span: one read instead of content and length
+      if (index < visible) {
         this.foundSpan = span;
         this.foundOffset = index;
         this.foundLeaf = node;
         this.foundIndex = i;
         return true;
       }
-      index -= span.length;
+      index -= visible;
     }
   }
 
@@ -243,7 +243,7 @@ export class SpanTree {
     let pos = 0;
     for (const s of leaf.spans) {
       if (s === span) break;
-      if (s.content !== null) pos += s.length;
+      pos += s.visibleLength;
     }
     return pos + this.positionOfNode(leaf, true);
   }

@@ -68,18 +68,44 @@ function packOrigins(replica: number, left: number, right: number): number | Ori
 export class Span {
   /** `leftReplica` and `rightReplica`, packed (see `packOrigins`; they are accessors). */
   private origins: number | OriginReplicas;
+  /** `content` when visible, else `length` (they are accessors): one field instead of two. */
+  private body: string | number;
 
   constructor(
     readonly replica: number,
     public clock: number,
-    public length: number,
+    length: number,
     leftReplica: number,
     public leftClock: number,
     rightReplica: number,
     public rightClock: number,
-    public content: string | null,
+    content: string | null,
   ) {
     this.origins = packOrigins(replica, leftReplica, rightReplica);
+    this.body = content === null ? length : content;
+  }
+
+  /** Number of characters, deleted ones included. */
+  get length(): number {
+    const body = this.body;
+    return typeof body === 'string' ? body.length : body;
+  }
+
+  /** Sets the length of a deleted span; a visible span's length is its content's (set `content`). */
+  set length(value: number) {
+    if (typeof this.body === 'string') throw new Error('the length of a visible span is the length of its content');
+    this.body = value;
+  }
+
+  /** The characters, or null when the span is deleted. */
+  get content(): string | null {
+    const body = this.body;
+    return typeof body === 'string' ? body : null;
+  }
+
+  /** New characters (the length follows), or null to delete the span (the length is kept). */
+  set content(value: string | null) {
+    this.body = value === null ? this.length : value;
   }
 
   /** Replica of origin left (`NONE`: the document start). */
@@ -109,7 +135,8 @@ export class Span {
 
   /** Number of visible characters (0 for a deleted span). */
   get visibleLength(): number {
-    return this.content === null ? 0 : this.length;
+    const body = this.body;
+    return typeof body === 'string' ? body.length : 0;
   }
 
   /**
@@ -127,8 +154,9 @@ export class Span {
       this.rightClock,
       this.content === null ? null : this.content.slice(offset),
     );
-    this.length = offset;
-    if (this.content !== null) this.content = this.content.slice(0, offset);
+    const content = this.content;
+    if (content !== null) this.content = content.slice(0, offset);
+    else this.length = offset;
     return tail;
   }
 }

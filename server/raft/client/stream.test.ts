@@ -14,6 +14,7 @@ import { RaftClient } from './client';
 import { NodeUnreachableError, createHttpExchange, type HttpExchange } from './http';
 import { HEADER_NODE_ID, toBase64 } from './protocol';
 import {
+  MAX_STREAM_FRAME,
   STREAM_PATH,
   StreamFrameError,
   createStreamExchange,
@@ -185,6 +186,19 @@ describe('the stream exchange (client side)', () => {
     const address = await listen(closed);
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await expect(exchange({ address, method: 'GET', path: '/v1/x', timeoutMs: 5000 })).rejects.toBeInstanceOf(NodeUnreachableError);
+  });
+
+  it('an answer larger than the request limit (a big document state) arrives whole', async () => {
+    const big = Buffer.alloc(MAX_STREAM_FRAME + 1000, 7);
+    big[big.length - 1] = 9;
+    const server = await scriptedStreamServer((socket, request) => {
+      socket.write(encodeStreamResponse({ id: request.id, status: 200, headers: {}, body: big }));
+    });
+    const { exchange, close } = createStreamExchange(noFallback());
+    cleanups.push(close);
+    const answer = await exchange({ address: server.address, method: 'GET', path: '/v1/docs/big', timeoutMs: 10_000 });
+    expect(answer.body.length).toBe(big.length);
+    expect(answer.body[answer.body.length - 1]).toBe(9);
   });
 
   it('a node that refuses the upgrade is asked over plain HTTP, then and from then on', async () => {

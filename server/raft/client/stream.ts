@@ -12,7 +12,9 @@
  *   response: u32 id | u16 status | u8 header count | per header: u8 name length, name,
  *             u16 value length, value (latin1) | body (the rest)
  * Requests on one connection are independent: answers come back in completion order, matched by id.
- * A frame that does not decode, or one longer than the limit, closes the connection.
+ * A frame that does not decode, or one longer than the limit (requests: MAX_STREAM_FRAME; answers:
+ * MAX_STREAM_ANSWER), closes the connection; so does a client that leaves more than
+ * MAX_STREAM_QUEUED answer bytes unread.
  */
 import { Socket } from 'node:net';
 import { FrameReader } from '../transport/tcp';
@@ -22,8 +24,12 @@ export const STREAM_PATH = '/v1/stream';
 export const STREAM_PROTOCOL = 'tandem-raft-stream/1';
 /** Largest body sent over the stream (larger ones go over plain HTTP, which answers 413 properly). */
 export const MAX_STREAM_BODY = 16 << 20;
-/** Largest frame accepted: the body limit plus room for the path or headers. */
+/** Largest request frame a node accepts: the body limit plus room for the path. */
 export const MAX_STREAM_FRAME = MAX_STREAM_BODY + (1 << 16);
+/** Largest answer frame the client accepts (a document's state has no protocol limit; HTTP has none either). */
+export const MAX_STREAM_ANSWER = 1 << 30;
+/** Answer bytes a node queues for a client that does not read them before it drops the connection. */
+export const MAX_STREAM_QUEUED = 256 << 20;
 
 const HEADER = 4;
 const METHODS = ['GET', 'POST'] as const;
@@ -135,7 +141,7 @@ class StreamConnection {
   private readonly socket: Socket;
   private state: 'handshake' | 'open' | 'closed' = 'handshake';
   private handshake: Buffer = Buffer.alloc(0);
-  private readonly reader = new FrameReader(MAX_STREAM_FRAME);
+  private readonly reader = new FrameReader(MAX_STREAM_ANSWER);
   private readonly pending = new Map<number, Pending>();
   private queued: Buffer[] = [];
   private nextId = 1;

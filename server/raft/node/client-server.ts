@@ -24,7 +24,7 @@ import {
   type MergeResponse,
   type NodeStatus,
 } from '../client/protocol';
-import { MAX_STREAM_FRAME, STREAM_PATH, STREAM_PROTOCOL, decodeStreamRequest, encodeStreamResponse, type StreamRequest } from '../client/stream';
+import { MAX_STREAM_FRAME, MAX_STREAM_QUEUED, STREAM_PATH, STREAM_PROTOCOL, decodeStreamRequest, encodeStreamResponse, type StreamRequest } from '../client/stream';
 import type { NodeId } from '../core/types';
 import { FrameReader } from '../transport/tcp';
 import { NodeRequestError, NotLeaderError, UnavailableNodeError } from './errors';
@@ -129,7 +129,10 @@ export class ClientServer {
 
   private async serveFrame(socket: Duplex, request: StreamRequest): Promise<void> {
     const reply = await this.route(request.method, request.path, () => Promise.resolve(request.body));
-    if (!socket.destroyed) socket.write(encodeStreamResponse({ id: request.id, ...reply }));
+    if (socket.destroyed) return;
+    socket.write(encodeStreamResponse({ id: request.id, ...reply }));
+    // A client that does not read its answers: drop it rather than queue without bound.
+    if (socket.writableLength > MAX_STREAM_QUEUED) socket.destroy();
   }
 
   /** Routes one request (see protocol.ts); never throws: errors become error answers. */

@@ -81,6 +81,8 @@ export interface ReplicaTimeline {
    * gap, and no span comes after an op that must wait (a text insert, pending by construction).
    */
   readonly spansReady: boolean;
+  /** The ranges of its deleted spans as canonical bounds `[start0, end0, ...]`. */
+  readonly deletedBounds: number[];
 }
 
 /** Visits a timeline's spans and ops in clock order; stops when `visitOp` returns false. */
@@ -367,27 +369,56 @@ function groupByReplica(texts: readonly { field: FieldRef; spans: Span[]; replic
     const spanReplica = r < replicas.length ? replicas[r]! : Number.POSITIVE_INFINITY;
     const opReplica = k < rest.length ? rest[k]!.replica : Number.POSITIVE_INFINITY;
     const replica = Math.min(spanReplica, opReplica);
-    let spans: Span[] = [];
-    let spanFields: FieldRef[] = [];
-    if (spanReplica === replica) {
-      const from = starts[r]!;
-      const count = starts[r + 1]! - from;
-      const order = clockOrder(all, from, count);
-      spans = new Array(count);
-      spanFields = allFields === null ? new Array<FieldRef>(count).fill(texts[0]!.field) : new Array(count);
-      for (let i = 0; i < count; i++) {
-        const at = from + order[i]!;
-        spans[i] = all[at]!;
-        if (allFields !== null) spanFields[i] = allFields[at]!;
-      }
-      r++;
-    }
-    if (opReplica === replica) k++;
-    if (spans.length === 0 && opReplica !== replica) continue; // a replica named in the table without spans
     const ops = opsOf.get(replica) ?? [];
-    timeline.set(replica, { spans, spanFields, ops, spansReady: checkDisjoint(replica, spans, ops) });
+    if (spanReplica === replica && starts[r + 1]! === starts[r]! && opReplica !== replica) r++; // a replica named in the table without spans
+    else if (spanReplica === replica) {
+      timeline.set(replica, placeReplica(replica, all, allFields ?? texts[0]!.field, starts[r]!, starts[r + 1]! - starts[r]!, ops));
+      r++;
+    } else timeline.set(replica, { spans: [], spanFields: [], ops, spansReady: checkDisjoint(replica, [], ops), deletedBounds: [] });
+    if (opReplica === replica) k++;
   }
   return timeline;
+}
+
+/**
+ * One replica's timeline from its spans `all[from .. from + count)` (of the fields `fields`, or
+ * all of one field) and its ops: the spans in clock order, checked for clocks held twice, with the
+ * bounds of its deleted spans, in one pass.
+ */
+function placeReplica(replica: number, all: readonly Span[], fields: readonly FieldRef[] | FieldRef, from: number, count: number, ops: readonly Op[]): ReplicaTimeline {
+  const order = clockOrder(all, from, count);
+  const spans: Span[] = new Array(count);
+  const spanFields: FieldRef[] = Array.isArray(fields) ? new Array(count) : new Array<FieldRef>(count).fill(fields as FieldRef);
+  const bounds: number[] = [];
+  let end = 0;
+  let ready = true;
+  let blocked = false;
+  let j = 0;
+  for (let i = 0; i < count; i++) {
+    const at = from + order[i]!;
+    const span = all[at]!;
+    spans[i] = span;
+    if (Array.isArray(fields)) spanFields[i] = (fields as readonly FieldRef[])[at]!;
+    const clock = span.clock;
+    for (; j < ops.length && ops[j]!.clock < clock; j++) {
+      const op = ops[j]!;
+      if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
+      if (op.clock !== end || op.kind === 'insert') blocked = true;
+      end = op.clock + opLength(op);
+    }
+    if (clock < end) throw new DecodeError(`replica ${replica} holds clock ${clock} twice`, -1);
+    if (clock !== end || blocked) ready = false;
+    end = clock + span.length;
+    if (span.content !== null) continue;
+    if (bounds.length > 0 && bounds[bounds.length - 1] === clock) bounds[bounds.length - 1] = end;
+    else bounds.push(clock, end);
+  }
+  for (; j < ops.length; j++) {
+    const op = ops[j]!;
+    if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
+    end = op.clock + opLength(op);
+  }
+  return { spans, spanFields, ops, spansReady: ready, deletedBounds: bounds.slice() };
 }
 
 /** Spans per replica up to which clock order is found with a numeric typed-array sort (index packed into the key). */
@@ -455,23 +486,7 @@ function deleteBoundsOf(timeline: ReadonlyMap<number, ReplicaTimeline>, residual
   for (const range of residual) if (!timeline.has(range.replica)) replicas.push(range.replica);
   replicas.sort((a, b) => a - b);
   for (const replica of replicas) {
-    let count = 0;
-    const spans = timeline.get(replica)?.spans ?? [];
-    for (let i = 0; i < spans.length; i++) {
-      const span = spans[i]!;
-      if (span.content === null && (i === 0 || spans[i - 1]!.content !== null || spans[i - 1]!.clock + spans[i - 1]!.length !== span.clock)) count++;
-    }
-    let bounds: number[] = new Array(count * 2);
-    let b = 0;
-    for (let i = 0; i < spans.length; i++) {
-      const span = spans[i]!;
-      if (span.content !== null) continue;
-      if (b > 0 && bounds[b - 1] === span.clock) bounds[b - 1] = span.clock + span.length;
-      else {
-        bounds[b++] = span.clock;
-        bounds[b++] = span.clock + span.length;
-      }
-    }
+    let bounds = timeline.get(replica)?.deletedBounds ?? [];
     while (k < residual.length && residual[k]!.replica < replica) k++;
     if (k < residual.length && residual[k]!.replica === replica) {
       const ranges: IdRange[] = [];

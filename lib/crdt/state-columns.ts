@@ -107,15 +107,20 @@ function canonicalCodes(lengths: Uint8Array): Uint32Array {
 class BitWriter {
   private bytes = new Uint8Array(256);
   private length = 0;
+  /** Pending bits, the last `filled` (< 8) of them not yet written. */
   private current = 0;
   private filled = 0;
 
   /** Appends the low `count` bits of `value` (count <= 24). */
   write(value: number, count: number): void {
-    for (let i = count - 1; i >= 0; i--) {
-      this.current = (this.current << 1) | ((value >>> i) & 1);
-      if (++this.filled === 8) this.flushByte();
+    let current = ((this.current << count) | (value & ((1 << count) - 1))) >>> 0;
+    let filled = this.filled + count;
+    while (filled >= 8) {
+      filled -= 8;
+      this.pushByte((current >>> filled) & 0xff);
     }
+    this.current = current & ((1 << filled) - 1);
+    this.filled = filled;
   }
 
   /** Appends a value below `2^count` (count <= 53) in pieces of at most 24 bits, the highest first. */
@@ -127,22 +132,17 @@ class BitWriter {
   }
 
   finish(): Uint8Array {
-    if (this.filled > 0) {
-      this.current <<= 8 - this.filled;
-      this.flushByte();
-    }
+    if (this.filled > 0) this.write(0, 8 - this.filled);
     return this.bytes.subarray(0, this.length);
   }
 
-  private flushByte(): void {
+  private pushByte(byte: number): void {
     if (this.length === this.bytes.length) {
       const grown = new Uint8Array(this.bytes.length * 2);
       grown.set(this.bytes);
       this.bytes = grown;
     }
-    this.bytes[this.length++] = this.current & 0xff;
-    this.current = 0;
-    this.filled = 0;
+    this.bytes[this.length++] = byte;
   }
 }
 
@@ -256,15 +256,45 @@ export class ColumnReader {
    * Every value of the column (then checks that nothing but padding follows). A plain array of
    * small integers, not a `Float64Array`: a value read from a float array is a heap number, and
    * storing one into an object field turns that field into a boxed double for every object of the
-   * class (16 bytes more per span and field).
+   * class (16 bytes more per span and field). The loop inlines `read` for codes of small values.
    */
   readAll(): number[] {
     const count = this.valueCount;
     const values = new Array<number>(count);
+    const table = this.table;
+    const bytes = this.bytes;
+    const end = this.end;
+    const direct = this.direct;
+    let buffer = this.buffer;
+    let bits = this.count;
+    let position = this.position;
     for (let i = 0; i < count; i++) {
-      const value = this.read();
+      while (bits < 24 && position < end) {
+        buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
+        bits += 8;
+      }
+      const peek = bits >= MAX_CODE_LENGTH ? (buffer >>> (bits - MAX_CODE_LENGTH)) & (TABLE_SIZE - 1) : (buffer << (MAX_CODE_LENGTH - bits)) & (TABLE_SIZE - 1);
+      const entry = table[peek]!;
+      const length = entry & 15;
+      if (entry < 0 || length > bits) throw new DecodeError(entry < 0 ? `invalid code in the ${this.what} column` : `${this.what} column truncated`, -1);
+      bits -= length;
+      const symbol = entry >> 4;
+      if (symbol < direct) {
+        values[i] = symbol;
+        continue;
+      }
+      this.buffer = buffer;
+      this.count = bits;
+      this.position = position;
+      const value = this.rawValue(symbol);
       values[i] = value <= 0x7fff_ffff ? value | 0 : value;
+      buffer = this.buffer;
+      bits = this.count;
+      position = this.position;
     }
+    this.buffer = buffer;
+    this.count = bits;
+    this.position = position;
     this.expectEnd();
     return values;
   }
@@ -307,7 +337,11 @@ export class ColumnReader {
     if (entry < 0 || length > count) throw new DecodeError(entry < 0 ? `invalid code in the ${this.what} column` : `${this.what} column truncated`, -1);
     this.count = count - length;
     const symbol = entry >> 4;
-    if (symbol < this.direct) return symbol;
+    return symbol < this.direct ? symbol : this.rawValue(symbol);
+  }
+
+  /** The value of a bit-length symbol: its top bit and the raw bits that follow the code. */
+  private rawValue(symbol: number): number {
     const width = symbol + this.widthOffset;
     if (width <= WIDE_PIECE) return POWERS_OF_TWO[width]! + this.readBits(width);
     let low = 0;

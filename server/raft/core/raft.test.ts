@@ -103,6 +103,40 @@ describe('Ready contract (persist, then send, then apply, then advance)', () => 
     expect(n.hasReady()).toBe(false);
   });
 
+  it('asyncLeaderSync: the leader counts its own entry only once reported synced; two followers commit it without that', () => {
+    const leaderOf = (extra: Partial<RaftConfig>) => {
+      const c = new Cluster({ 1: { entries: [], term: 0, vote: 0 }, 2: { entries: [], term: 0, vote: 0 }, 3: { entries: [], term: 0, vote: 0 } }, { preVote: false, ...extra });
+      c.raw(1).campaign();
+      c.processAll();
+      while (c.raw(1).status().role !== 'leader') c.deliver(() => true);
+      return c;
+    };
+    // Without the report, the leader's empty entry of its term commits only when both followers have it.
+    const c = leaderOf({ asyncLeaderSync: true });
+    const term = c.raw(1).status().term;
+    const emptyIndex = c.raw(1).status().lastIndex;
+    c.deliver((m) => m.type === 'app' && m.to === 2);
+    c.deliver((m) => m.type === 'appResp' && m.from === 2);
+    expect(c.raw(1).status().commit).toBeLessThan(emptyIndex); // leader (not yet synced) + node 2: no majority
+    c.raw(1).reportLeaderSynced(emptyIndex, term);
+    expect(c.raw(1).status().commit).toBe(emptyIndex); // now leader + node 2
+    // A proposal: two followers' acknowledgements commit it while the leader's own sync is pending.
+    c.raw(1).propose(bytes('y'));
+    c.processAll();
+    while (c.queue.some((m) => m.type === 'app' || m.type === 'appResp')) c.deliver((m) => m.type === 'app' || m.type === 'appResp');
+    const proposed = c.raw(1).status().lastIndex;
+    expect(c.raw(1).status().commit).toBe(proposed);
+    // A stale report (older term, or beyond the log) changes nothing.
+    c.raw(1).reportLeaderSynced(asIndex(proposed + 5), term);
+    c.raw(1).reportLeaderSynced(proposed, asTerm(term - 1));
+    expect(c.raw(1).status().progress.get(asNodeId(1))!.match).toBe(emptyIndex);
+    // Without asyncLeaderSync (the default), the leader counts its entry at append: leader + node 2 commit it.
+    const d = leaderOf({});
+    d.deliver((m) => m.type === 'app' && m.to === 2);
+    d.deliver((m) => m.type === 'appResp' && m.from === 2);
+    expect(d.raw(1).status().commit).toBe(d.raw(1).status().lastIndex);
+  });
+
   it('thesis §10.2.1: only a leader whose term and vote are durable may send its appends before persisting', () => {
     const c = new Cluster({ 1: { entries: [], term: 0, vote: 0 }, 2: { entries: [], term: 0, vote: 0 }, 3: { entries: [], term: 0, vote: 0 } }, { preVote: false });
     // The campaign Ready changes the term and vote: nothing may precede the sync.

@@ -266,9 +266,21 @@ export class Raft {
       return { index, term: this.term, data };
     });
     const last = this.log.append(entries);
-    this.progress.get(this.id)!.maybeUpdate(last);
-    this.maybeCommit();
+    if (!this.config.asyncLeaderSync) {
+      this.progress.get(this.id)!.maybeUpdate(last);
+      this.maybeCommit();
+    }
     return last;
+  }
+
+  /**
+   * With `asyncLeaderSync`: the shell synced this leader's log up to (index, term); the leader's
+   * own entries up to there now count toward a commit. Ignored unless still leader of that term.
+   */
+  leaderSynced(index: LogIndex, term: Term): void {
+    if (this.role !== Role.Leader || this.term !== term || index > this.log.lastIndex()) return;
+    if (!this.progress.get(this.id)!.maybeUpdate(index)) return;
+    if (this.maybeCommit() && this.config.broadcastCommit !== false) this.bcastAppend();
   }
 
   /**

@@ -150,6 +150,14 @@ export class RawNode {
     this.raft.leaderConnectionLost(from);
   }
 
+  /**
+   * With `config.asyncLeaderSync`: the leader's log is durable up to (index, term) (the shell's
+   * background sync of a Ready's entries completed); see Raft.leaderSynced.
+   */
+  reportLeaderSynced(index: LogIndex, term: Term): void {
+    this.raft.leaderSynced(index, term);
+  }
+
   /** Delivers a message from the network. Local-only message kinds at term 0 are refused. */
   step(m: Message): StepOutcome {
     if (m.term === 0) return { ok: false, reason: `a network message must carry a term (${m.type})` };

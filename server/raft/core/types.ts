@@ -224,6 +224,14 @@ export interface RaftConfig {
    * halves the messages per write when writes come one at a time; followers apply a little later.
    */
   readonly broadcastCommit?: boolean;
+  /**
+   * The leader counts its own new entries toward a commit only once the shell reports them synced
+   * (`RawNode.reportLeaderSynced`), instead of when it appends them. A shell may then write a
+   * leader's entries without waiting for their fsync (it syncs them in the background and reports
+   * when done): two followers' acknowledgements commit an entry before the leader's own fsync
+   * ends. False (the default): the shell persists synchronously before stepping anything else.
+   */
+  readonly asyncLeaderSync?: boolean;
   /** The last applied index at restart (usually the snapshot index the state machine holds). */
   readonly applied?: LogIndex;
   readonly random: Random;

@@ -80,7 +80,7 @@ export interface Summary {
   readonly line: string;
   readonly failingSeed?: number;
   /** Totals over the seeds run, to show which paths a run exercised. */
-  readonly totals: { readonly earlySends: number; readonly crashesBeforeSync: number; readonly connectionLost: number; readonly acknowledged: number };
+  readonly totals: { readonly earlySends: number; readonly asyncSyncs: number; readonly crashesBeforeSync: number; readonly connectionLost: number; readonly acknowledged: number };
 }
 
 /** The command-line arguments that replay exactly one seed of a run. */
@@ -97,6 +97,7 @@ export function runSeeds(o: CliOptions): Summary {
   let reads = 0;
   let leaders = 0;
   let earlySends = 0;
+  let asyncSyncs = 0;
   let crashesBeforeSync = 0;
   let connectionLost = 0;
   for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
@@ -106,20 +107,21 @@ export function runSeeds(o: CliOptions): Summary {
     reads += result.reads;
     leaders += result.leaders;
     earlySends += result.earlySends;
+    asyncSyncs += result.asyncSyncs;
     crashesBeforeSync += result.crashesBeforeSync;
     connectionLost += result.connectionLost;
     if (result.violation) {
       return {
         line: `FAIL seed=${seed} nodes=${o.nodes} tick=${result.tick}: ${result.violation.message} (rerun: ${rerunArgs(o, seed)})`,
         failingSeed: seed,
-        totals: { earlySends, crashesBeforeSync, connectionLost, acknowledged },
+        totals: { earlySends, asyncSyncs, crashesBeforeSync, connectionLost, acknowledged },
       };
     }
   }
   const ms = Math.round(performance.now() - started);
   return {
-    line: `ok seeds=${o.firstSeed}..${o.firstSeed + o.seeds - 1} nodes=${o.nodes} ticks=${o.ticks} checks=${checks} leaders=${leaders} acknowledged=${acknowledged} reads=${reads} earlySends=${earlySends} crashesBeforeSync=${crashesBeforeSync} connectionLost=${connectionLost} in ${ms} ms`,
-    totals: { earlySends, crashesBeforeSync, connectionLost, acknowledged },
+    line: `ok seeds=${o.firstSeed}..${o.firstSeed + o.seeds - 1} nodes=${o.nodes} ticks=${o.ticks} checks=${checks} leaders=${leaders} acknowledged=${acknowledged} reads=${reads} earlySends=${earlySends} asyncSyncs=${asyncSyncs} crashesBeforeSync=${crashesBeforeSync} connectionLost=${connectionLost} in ${ms} ms`,
+    totals: { earlySends, asyncSyncs, crashesBeforeSync, connectionLost, acknowledged },
   };
 }
 

@@ -15,7 +15,7 @@
  */
 import { RawNode, canSendBeforePersist, type Ready } from '../core/rawnode';
 import type { SeededRandom } from '../core/random';
-import { asIndex, type Entry, type HardState, type LogIndex, type Message, type NodeId, type PlantedBugs, type Snapshot } from '../core/types';
+import { asIndex, asTerm, type Entry, type HardState, type LogIndex, type Message, type NodeId, type PlantedBugs, type Snapshot } from '../core/types';
 import type { MemoryStorage } from '../storage/memory';
 import type { NodeView } from './checker';
 import { SimDisk, applyWrite, type DiskWrite } from './disk';
@@ -85,6 +85,12 @@ export interface NodeTuning {
   readonly keepEntries: number;
   /** RaftConfig.broadcastCommit (the real node runs with false). */
   readonly broadcastCommit: boolean;
+  /**
+   * RaftConfig.asyncLeaderSync, as the real node runs: a leader's Ready whose messages may all
+   * leave first is written without a sync; the sync completes in the background 1 to 3 ticks later
+   * (then RawNode.reportLeaderSynced), unless the node crashes first.
+   */
+  readonly asyncLeaderSync: boolean;
   readonly bugs?: PlantedBugs;
   /** Test only: a planted bug in this node shell (see ShellBug). */
   readonly shellBug?: ShellBug;
@@ -111,6 +117,12 @@ export class SimNode {
   private unsavedHardState: HardState | undefined;
   /** Readys whose leader messages left before the write (for the summary). */
   earlySends = 0;
+  /** Leader writes not yet synced, with the tick their background sync completes. */
+  private backgroundSyncs: { index: LogIndex; term: number; due: number }[] = [];
+  /** The current tick (set by the simulation before each tick). */
+  private now = 0;
+  /** Leader writes synced in the background (for the summary). */
+  asyncSyncs = 0;
 
   constructor(
     readonly id: NodeId,
@@ -144,6 +156,7 @@ export class SimNode {
         preVote: true,
         checkQuorum: true,
         broadcastCommit: this.tuning.broadcastCommit,
+        asyncLeaderSync: this.tuning.asyncLeaderSync,
         applied: snapshot.index,
         random: this.random.fork(),
         ...(this.tuning.bugs ? { bugs: this.tuning.bugs } : {}),
@@ -151,12 +164,14 @@ export class SimNode {
       storage,
     );
     this.unsavedHardState = undefined;
+    this.backgroundSyncs = [];
     this.incarnation++;
     this.currentView = new LiveView(this.id, this.raw.raft, this.disk.durableStorage());
   }
 
   crash(): void {
     this.disk.crash();
+    this.backgroundSyncs = [];
     this.raw = undefined;
     this.storage = undefined;
     this.unsavedHardState = undefined;
@@ -171,6 +186,27 @@ export class SimNode {
   private write(w: DiskWrite): void {
     applyWrite(this.storage!, w);
     this.disk.write(w);
+  }
+
+  /**
+   * Completes the background syncs due at tick `now` (the real node: an fsync on the thread pool
+   * finishing): the disk is synced and the leader told, so its entries count toward a commit.
+   */
+  backgroundSync(now: number, hooks: NodeHooks): void {
+    this.now = now;
+    const raw = this.raw;
+    if (!raw || this.backgroundSyncs.length === 0 || this.backgroundSyncs[0]!.due > now) return;
+    const done = this.backgroundSyncs.filter((s) => s.due <= now);
+    this.backgroundSyncs = this.backgroundSyncs.filter((s) => s.due > now);
+    // The shell bug: report the write synced without syncing it.
+    if (this.tuning.shellBug !== 'leaderSkipsSync') {
+      this.disk.sync();
+      hooks.onSync(this.id, this.disk.durableCommit());
+    }
+    // One sync makes every earlier write durable too.
+    const last = done.reduce((a, b) => (b.index > a.index ? b : a));
+    this.asyncSyncs += done.length;
+    raw.reportLeaderSynced(last.index, asTerm(last.term));
   }
 
   /** Runs the Ready loop until the node is quiet, following the contract step by step. */
@@ -193,8 +229,10 @@ export class SimNode {
           if (hooks.crashBeforeSync(this.id)) return;
         }
       }
-      // 1. Persist, and sync when required, before anything else leaves the node.
-      this.persist(rd, hooks);
+      // 1. Persist, and sync when required, before anything else leaves the node. A leader whose
+      //    messages all left first may leave the sync to the background (asyncLeaderSync).
+      const background = this.tuning.asyncLeaderSync && rd.leaderMaySendFirst && rd.entries.length > 0 && late.length === 0 && !rd.snapshot;
+      this.persist(rd, hooks, background);
       // 2. Send the rest.
       if (late.length > 0) {
         hooks.beforeSend(this.id, late, this.disk);
@@ -220,7 +258,7 @@ export class SimNode {
   }
 
   /** Step 1, as the real node's persist(): one write of snapshot + entries + hard state. */
-  private persist(rd: Ready, hooks: NodeHooks): void {
+  private persist(rd: Ready, hooks: NodeHooks, background = false): void {
     if (!rd.snapshot && rd.entries.length === 0 && !rd.hardState) return;
     if (!rd.mustSync && !rd.snapshot && rd.entries.length === 0) {
       // Only the commit index moved: kept for the next write (Raft needs no durable commit).
@@ -242,6 +280,11 @@ export class SimNode {
     }
     if (hardState) this.write({ kind: 'hardState', hardState });
     this.unsavedHardState = undefined;
+    if (background) {
+      const last = rd.entries[rd.entries.length - 1]!;
+      this.backgroundSyncs.push({ index: last.index, term: last.term, due: this.now + 1 + (last.index % 3) });
+      return;
+    }
     if (rd.mustSync && !(this.tuning.shellBug === 'leaderSkipsSync' && rd.leaderMaySendFirst)) {
       this.disk.sync();
       hooks.onSync(this.id, this.disk.durableCommit());

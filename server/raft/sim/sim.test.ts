@@ -36,6 +36,7 @@ describe('raft simulation', () => {
     expect(summary.failingSeed, summary.line).toBeUndefined();
     // The paths this run is meant to exercise were taken.
     expect(summary.totals.earlySends).toBeGreaterThan(0);
+    expect(summary.totals.asyncSyncs).toBeGreaterThan(0);
     expect(summary.totals.crashesBeforeSync).toBeGreaterThan(0);
     expect(summary.totals.connectionLost).toBeGreaterThan(0);
   });

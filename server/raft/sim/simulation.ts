@@ -27,6 +27,8 @@ export interface SimOptions {
    * runs) for odd seeds, true (the core's default) for even ones.
    */
   readonly broadcastCommit?: boolean;
+  /** RaftConfig.asyncLeaderSync (background leader syncs). Default: from the seed, true for odd seeds (as the real node runs). */
+  readonly asyncLeaderSync?: boolean;
 }
 
 export interface SimResult {
@@ -40,6 +42,8 @@ export interface SimResult {
   readonly messages: number;
   /** Readys whose leader messages left before the leader's own write (the §10.2.1 fast path). */
   readonly earlySends: number;
+  /** Leader writes whose sync completed in the background (asyncLeaderSync). */
+  readonly asyncSyncs: number;
   /** Crashes between such an early send and the write's sync. */
   readonly crashesBeforeSync: number;
   /** Connection-lost hints delivered to a crashed node's peers. */
@@ -113,6 +117,8 @@ export class Simulation {
       snapshotEvery: r.pick([0, 5, 20]),
       keepEntries: r.pick([0, 2]),
       broadcastCommit: options.broadcastCommit ?? options.seed % 2 === 0,
+      // Odd seeds run as the real node does: commit on the next message, leader syncs in the background.
+      asyncLeaderSync: options.asyncLeaderSync ?? options.seed % 2 === 1,
       ...(options.bugs ? { bugs: options.bugs } : {}),
       ...(options.shellBug ? { shellBug: options.shellBug } : {}),
     };
@@ -180,6 +186,7 @@ export class Simulation {
       reads: this.readsServed,
       messages: this.messages,
       earlySends: this.nodes.reduce((sum, n) => sum + n.earlySends, 0),
+      asyncSyncs: this.nodes.reduce((sum, n) => sum + n.asyncSyncs, 0),
       crashesBeforeSync: this.crashesBeforeSync,
       connectionLost: this.connectionLost,
     };
@@ -199,6 +206,7 @@ export class Simulation {
     this.runClients();
     for (const n of this.nodes) {
       if (!this.isActive(n)) continue;
+      n.backgroundSync(this.now, this.hooks);
       n.raw!.tick();
       this.settle(n);
     }

@@ -24,7 +24,7 @@
 import { RawNode, canSendBeforePersist, type Ready } from '../core/rawnode';
 import type { StepOutcome } from '../core/roles';
 import type { WritableStorage } from '../core/storage';
-import { DEFAULT_TUNING, NO_NODE, Role, asIndex, type HardState, type LogIndex, type NodeId, type Random, type SoftState } from '../core/types';
+import { DEFAULT_TUNING, NO_NODE, Role, asIndex, type HardState, type LogIndex, type NodeId, type Random, type SoftState, type Term } from '../core/types';
 import type { DocId } from '../../../lib/sync/protocol';
 import { encodeCommand } from '../store/command';
 import { DocumentStore, type ApplyOutcome, type StoredDoc } from '../store/store';
@@ -35,6 +35,8 @@ import { NodeStoppedError, NotLeaderError, RequestTimeoutError, UnavailableNodeE
 export interface BatchingStorage extends WritableStorage {
   /** Runs the writes of `fn` as one transaction, durable (fsynced) when `sync`. */
   batch<T>(fn: () => T, sync?: boolean): T;
+  /** Makes every batch so far durable without blocking; `done` gets the failure, if any. */
+  syncInBackground(done: (error?: Error) => void): void;
   close(): void;
 }
 
@@ -103,6 +105,9 @@ export class RaftNode {
   private stopped = false;
   /** A hard state newer than the stored one that differs from it only in its commit index. */
   private unsavedHardState: HardState | undefined;
+  /** A background sync of the leader's writes is running; the latest write waiting for the next one. */
+  private syncing = false;
+  private syncWanted: { index: LogIndex; term: Term } | undefined;
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: RaftNodeOptions) {
@@ -118,6 +123,8 @@ export class RaftNode {
         ...DEFAULT_TUNING,
         // The commit index rides on the next append or heartbeat: half the messages per write.
         broadcastCommit: false,
+        // The leader's own writes are synced in the background (see drain).
+        asyncLeaderSync: true,
         applied: snapshot.index,
         random: options.random,
       },
@@ -308,22 +315,48 @@ export class RaftNode {
   private drain(): void {
     while (!this.stopped && this.raw.hasReady()) {
       const rd = this.raw.ready();
-      if (rd.leaderMaySendFirst && rd.messages.length > 0) {
-        this.transport.send(rd.messages.filter(canSendBeforePersist));
-        this.persist(rd);
-        const rest = rd.messages.filter((m) => !canSendBeforePersist(m));
-        if (rest.length > 0) this.transport.send(rest);
-      } else {
-        this.persist(rd);
-        this.transport.send(rd.messages);
+      const early = rd.leaderMaySendFirst ? rd.messages.filter(canSendBeforePersist) : [];
+      const late = rd.leaderMaySendFirst ? rd.messages.filter((m) => !canSendBeforePersist(m)) : rd.messages;
+      if (early.length > 0) this.transport.send(early);
+      // A leader's entries whose Ready sends nothing after the write: written now, synced in the
+      // background; the core counts them toward a commit only once reported synced.
+      const background = rd.leaderMaySendFirst && rd.entries.length > 0 && late.length === 0 && !rd.snapshot;
+      this.persist(rd, background);
+      if (background) {
+        const last = rd.entries[rd.entries.length - 1]!;
+        this.syncInBackground(last.index, last.term);
       }
+      if (late.length > 0) this.transport.send(late);
       this.applyReady(rd);
       this.raw.advance(rd);
       this.maybeSnapshot();
     }
   }
 
-  private persist(rd: Ready): void {
+  /**
+   * Syncs the leader's writes up to (index, term) in the background and reports them to the core.
+   * One sync at a time: writes made while one runs wait for the next, which covers them all.
+   */
+  private syncInBackground(index: LogIndex, term: Term): void {
+    this.syncWanted = { index, term };
+    if (this.syncing) return;
+    const target = this.syncWanted;
+    this.syncWanted = undefined;
+    this.syncing = true;
+    this.storage.syncInBackground((error) => {
+      this.syncing = false;
+      if (this.stopped) return;
+      if (error) {
+        this.die(error);
+        return;
+      }
+      this.guard(() => this.raw.reportLeaderSynced(target.index, target.term));
+      const next = this.syncWanted;
+      if (next) this.syncInBackground(next.index, next.term);
+    });
+  }
+
+  private persist(rd: Ready, background = false): void {
     if (!rd.snapshot && rd.entries.length === 0 && !rd.hardState) return;
     if (!rd.mustSync && !rd.snapshot && rd.entries.length === 0) {
       // Only the commit index moved (mustSync is false): keep it for the next write.
@@ -335,7 +368,7 @@ export class RaftNode {
       if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
       if (rd.entries.length > 0) this.storage.append(rd.entries);
       if (hardState) this.storage.setHardState(hardState);
-    }, rd.mustSync);
+    }, rd.mustSync && !background);
     this.unsavedHardState = undefined;
   }
 

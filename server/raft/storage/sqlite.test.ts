@@ -88,6 +88,28 @@ describe('SqliteStorage durability', () => {
     expect(sqlOf(old)).not.toContain('WITHOUT ROWID');
   });
 
+  it('syncInBackground: an unsynced batch is made durable off the event loop; a failed fsync poisons the storage', async () => {
+    const path = freshPath();
+    const s = open(path);
+    s.batch(() => s.append([entry(1, 1, 'unsynced')]), false);
+    await new Promise<void>((resolve, reject) => s.syncInBackground((error) => (error ? reject(error) : resolve())));
+    // Two at once (the second covers the first): both complete.
+    s.batch(() => s.append([entry(2, 1)]), false);
+    const both = [0, 1].map(() => new Promise<Error | undefined>((resolve) => s.syncInBackground(resolve)));
+    expect(await Promise.all(both)).toEqual([undefined, undefined]);
+    s.close();
+    expect(open(path).entries(asIndex(1), asIndex(3), Infinity).map((e) => new TextDecoder().decode(e.data))).toEqual(['unsynced', 'e2']);
+    // The WAL descriptor fails under it: the fsync error is a StorageWriteError and later calls throw it.
+    const t = open(freshPath());
+    t.batch(() => t.append([entry(1, 1)]), false);
+    await new Promise<void>((resolve) => t.syncInBackground(() => resolve()));
+    const { closeSync } = await import('node:fs');
+    closeSync((t as unknown as { wal: { fd: number } }).wal.fd);
+    const failure = await new Promise<Error | undefined>((resolve) => t.syncInBackground(resolve));
+    expect(failure).toBeInstanceOf(StorageWriteError);
+    expect(() => t.append([entry(2, 1)])).toThrow(StorageWriteError);
+  });
+
   it('a failed batch leaves nothing behind and poisons the storage', () => {
     const path = freshPath();
     const s = open(path);

@@ -25,6 +25,7 @@
  * so they do not stall the event loop between a proposal and its acknowledgement. SQLite's inline
  * auto-checkpoint stays as a bound (at 10 000 pages) should the worker fall behind or fail.
  */
+import { closeSync, fstatSync, fsync, fsyncSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
@@ -129,6 +130,15 @@ export function entryChecksum(index: number, term: number, data: Uint8Array): nu
 
 const toBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
+/** Closes a descriptor that may already be unusable (the storage is failing or closing anyway). */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // nothing left to do with it
+  }
+}
+
 export class SqliteStorage implements WritableStorage {
   private readonly db: Database;
   private hard: HardState = EMPTY_HARD_STATE;
@@ -140,6 +150,8 @@ export class SqliteStorage implements WritableStorage {
   private failure: Error | undefined;
   private depth = 0;
   private checkpointer: { readonly worker: Worker; readonly closed: Int32Array; failed: boolean } | undefined;
+  /** The WAL file, opened for background syncs (syncInBackground), and how many are in flight. */
+  private wal: { fd: number; inFlight: number; closeWhenIdle: boolean } | undefined;
 
   private readonly statements: {
     insertEntry: Database.Statement;
@@ -337,8 +349,54 @@ export class SqliteStorage implements WritableStorage {
     });
   }
 
+  /**
+   * Makes everything written so far durable without blocking: an fsync of the WAL file on the
+   * thread pool (in WAL mode a transaction only appends to the WAL, and a checkpoint syncs the WAL
+   * before copying it into the database, so this covers every earlier batch, synced or not).
+   * `done` gets the failure, if any, which also poisons the storage like a failed write.
+   */
+  syncInBackground(done: (error?: Error) => void): void {
+    try {
+      this.check();
+      const wal = this.openWal();
+      wal.inFlight++;
+      fsync(wal.fd, (error) => {
+        wal.inFlight--;
+        if (wal.closeWhenIdle && wal.inFlight === 0) closeQuietly(wal.fd);
+        if (error) done(this.fail('fsync', error));
+        else done();
+      });
+    } catch (error) {
+      done(error instanceof StorageCorruptionError || error instanceof StorageWriteError ? error : this.fail('fsync', error));
+    }
+  }
+
+  /** The WAL file's descriptor, reopened if the file was replaced (it never is while the database is open). */
+  private openWal(): { fd: number; inFlight: number; closeWhenIdle: boolean } {
+    const path = `${this.path}-wal`;
+    if (this.wal && fstatSync(this.wal.fd).ino === statSync(path).ino) return this.wal;
+    if (this.wal) {
+      if (this.wal.inFlight === 0) closeQuietly(this.wal.fd);
+      else this.wal.closeWhenIdle = true;
+    }
+    this.wal = { fd: openSync(path, 'r+'), inFlight: 0, closeWhenIdle: false };
+    return this.wal;
+  }
+
   /** Closes the database; later calls throw. */
   close(): void {
+    const wal = this.wal;
+    this.wal = undefined;
+    if (wal) {
+      // What the background syncs were still making durable is made durable now.
+      try {
+        fsyncSync(wal.fd);
+      } catch {
+        // closing anyway; SQLite's own close below syncs what it checkpoints
+      }
+      if (wal.inFlight === 0) closeQuietly(wal.fd);
+      else wal.closeWhenIdle = true;
+    }
     const checkpointer = this.checkpointer;
     this.checkpointer = undefined;
     if (checkpointer && !checkpointer.failed) {

@@ -37,26 +37,32 @@ export interface SpanLeafRef {
   readonly spans: Span[];
 }
 
-/** The origin replicas of a span when either is neither `NONE` nor the span's own replica (rare: concurrent edits). */
+/** The origin replicas and origin right clock of a span when they do not fit a small integer (see `packOrigins`). */
 class OriginReplicas {
   constructor(
     readonly left: number,
     readonly right: number,
+    readonly rightClock: number,
   ) {}
 }
 
 /** Packed `origins` code bits (when both origin replicas are `NONE` or the span's own). */
 const LEFT_IS_NONE = 1;
 const RIGHT_IS_NONE = 2;
+/** Origin right clocks below this are packed (the packed value stays a small integer on every engine: below 2^30). */
+const PACKED_CLOCK_LIMIT = 2 ** 28;
 
 /**
- * The origin replicas of a span, packed into one field: a small integer when each is `NONE` or
- * the span's own replica (bit 0: left is `NONE`, bit 1: right is `NONE`), else an
- * `OriginReplicas`. One field instead of two saves 8 bytes per span.
+ * The origin replicas and the origin right clock of a span, packed into one field: a small
+ * integer `rightClock * 4 + bits` when each replica is `NONE` or the span's own (bit 0: left is
+ * `NONE`, bit 1: right is `NONE`) and the clock is below 2^28, else an `OriginReplicas`. One
+ * field instead of three saves 16 bytes per span.
  */
-function packOrigins(replica: number, left: number, right: number): number | OriginReplicas {
-  if ((left !== NONE && left !== replica) || (right !== NONE && right !== replica)) return new OriginReplicas(left, right);
-  return (left === NONE ? LEFT_IS_NONE : 0) | (right === NONE ? RIGHT_IS_NONE : 0);
+function packOrigins(replica: number, left: number, right: number, rightClock: number): number | OriginReplicas {
+  if ((left !== NONE && left !== replica) || (right !== NONE && right !== replica) || !(rightClock >= 0 && rightClock < PACKED_CLOCK_LIMIT)) {
+    return new OriginReplicas(left, right, rightClock);
+  }
+  return rightClock * 4 + (left === NONE ? LEFT_IS_NONE : 0) + (right === NONE ? RIGHT_IS_NONE : 0);
 }
 
 /**
@@ -66,7 +72,7 @@ function packOrigins(replica: number, left: number, right: number): number | Ori
  * origin right is the document end.
  */
 export class Span {
-  /** `leftReplica` and `rightReplica`, packed (see `packOrigins`; they are accessors). */
+  /** `leftReplica`, `rightReplica` and `rightClock`, packed (see `packOrigins`; they are accessors). */
   private origins: number | OriginReplicas;
   /** `content` when visible, else `length` (they are accessors): one field instead of two. */
   private body: string | number;
@@ -78,10 +84,10 @@ export class Span {
     leftReplica: number,
     public leftClock: number,
     rightReplica: number,
-    public rightClock: number,
+    rightClock: number,
     content: string | null,
   ) {
-    this.origins = packOrigins(replica, leftReplica, rightReplica);
+    this.origins = packOrigins(replica, leftReplica, rightReplica, rightClock);
     this.body = content === null ? length : content;
   }
 
@@ -116,7 +122,7 @@ export class Span {
   }
 
   set leftReplica(value: number) {
-    this.origins = packOrigins(this.replica, value, this.rightReplica);
+    this.origins = packOrigins(this.replica, value, this.rightReplica, this.rightClock);
   }
 
   /** Replica of origin right (`NONE`: the document end). */
@@ -127,7 +133,17 @@ export class Span {
   }
 
   set rightReplica(value: number) {
-    this.origins = packOrigins(this.replica, this.leftReplica, value);
+    this.origins = packOrigins(this.replica, this.leftReplica, value, this.rightClock);
+  }
+
+  /** Clock of origin right (0 when it is the document end). */
+  get rightClock(): number {
+    const origins = this.origins;
+    return typeof origins === 'number' ? origins >> 2 : origins.rightClock;
+  }
+
+  set rightClock(value: number) {
+    this.origins = packOrigins(this.replica, this.leftReplica, this.rightReplica, value);
   }
 
   /** The leaf that holds this span; set by the tree on insertion and on leaf splits. */

@@ -4,10 +4,16 @@
  *
  * The Ready loop follows the contract of core/rawnode.ts exactly, for every Ready:
  *   0. on a leader (rd.leaderMaySendFirst), send the appends, heartbeats and snapshots first, so
- *      the followers' fsyncs overlap the leader's own (thesis §10.2.1); this is safe because step
- *      1 is synchronous: no acknowledgement is stepped before the leader's own write is durable;
+ *      the followers' fsyncs overlap the leader's own (thesis §10.2.1);
  *   1. persist snapshot + entries + hard state in ONE storage transaction, fsynced when
- *      rd.mustSync (new entries, term or vote). A commit-only change is not written on its own:
+ *      rd.mustSync (new entries, term or vote). Except on a leader whose Ready sends nothing after
+ *      the write (all its messages left in step 0): its entries are written without the fsync,
+ *      which then runs in the background (SqliteStorage.syncInBackground, one at a time); the
+ *      core (config.asyncLeaderSync) counts the leader's own entries toward a commit only once
+ *      that sync is reported (RawNode.reportLeaderSynced), so a commit always rests on a majority
+ *      of synced disks: two followers, or the leader and one follower. A term or vote change is
+ *      never such a Ready (leaderMaySendFirst is false), and any later synced write also makes
+ *      the earlier ones durable (one WAL file). A commit-only change is not written on its own:
  *      Raft needs no durable commit index (a restarted node relearns it from the leader), so it
  *      rides along with the next write (entries, term or vote, a snapshot, or the stop), then
  *   2. send the (other) messages: votes, vote replies, acknowledgements, then

@@ -684,6 +684,8 @@ function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: Int32Arr
     const kind = kinds[i]!;
     if (kind !== RIGHT_COPIED) {
       const s = spans[i]!;
+      let rightReplica = NONE;
+      let rightClock = 0;
       if (kind !== RIGHT_NONE) {
         let target = i + 1;
         if (kind === RIGHT_PREDICTED) target = top > 0 ? stack[top - 1]! : -1;
@@ -691,31 +693,33 @@ function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: Int32Arr
         if (target >= 0) {
           if (target >= n) throw new DecodeError('origin right past the document end', -1);
           const origin = spans[target]!;
-          s.rightReplica = origin.replica;
-          s.rightClock = origin.clock;
+          rightReplica = origin.replica;
+          rightClock = origin.clock;
         } else if (kind === RIGHT_EXPLICIT) {
           const id = ids![-1 - target]!;
-          s.rightReplica = id.replica;
-          s.rightClock = id.clock;
+          rightReplica = id.replica;
+          rightClock = id.clock;
         } else throw new DecodeError('origin right past the document end', -1);
+        s.setOriginRight(rightReplica, rightClock);
       }
-      checkOrigins(s);
+      checkOrigins(s, rightReplica, rightClock);
       // The continuations after this span (already passed) share its origin right.
       for (let j = i + 1; j < n && kinds[j] === RIGHT_COPIED; j++) {
         const c = spans[j]!;
-        c.rightReplica = s.rightReplica;
-        c.rightClock = s.rightClock;
-        checkOrigins(c);
+        if (rightReplica !== NONE) c.setOriginRight(rightReplica, rightClock);
+        checkOrigins(c, rightReplica, rightClock);
       }
     }
     stack[top++] = i;
   }
 }
 
-function checkOrigins(s: Span): void {
-  if (s.rightReplica === s.replica && s.rightClock >= s.clock) throw new DecodeError('origin right is not before the span', -1);
-  if (s.leftReplica === s.replica && s.leftClock >= s.clock) throw new DecodeError('origin left is not before the span', -1);
-  if (s.rightReplica !== NONE && s.rightReplica === s.leftReplica && s.rightClock === s.leftClock) throw new DecodeError('span has the same left and right origin', -1);
+/** Throws unless span `s` (with origin right `rightReplica`, `rightClock`) has its origins on the right sides. */
+function checkOrigins(s: Span, rightReplica: number, rightClock: number): void {
+  const leftReplica = s.leftReplica;
+  if (rightReplica === s.replica && rightClock >= s.clock) throw new DecodeError('origin right is not before the span', -1);
+  if (leftReplica === s.replica && s.leftClock >= s.clock) throw new DecodeError('origin left is not before the span', -1);
+  if (rightReplica !== NONE && rightReplica === leftReplica && rightClock === s.leftClock) throw new DecodeError('span has the same left and right origin', -1);
 }
 
 /** Origins given as ids must name a character left (resp. right) of their span. */

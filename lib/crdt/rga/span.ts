@@ -87,7 +87,11 @@ export class Span {
     rightClock: number,
     content: string | null,
   ) {
-    this.origins = packOrigins(replica, leftReplica, rightReplica, rightClock);
+    // The common case inline (a call per span costs in cold code); `packOrigins` for the rest.
+    this.origins =
+      (leftReplica === NONE || leftReplica === replica) && (rightReplica === NONE || rightReplica === replica) && rightClock >= 0 && rightClock < PACKED_CLOCK_LIMIT
+        ? rightClock * 4 + (leftReplica === NONE ? LEFT_IS_NONE : 0) + (rightReplica === NONE ? RIGHT_IS_NONE : 0)
+        : packOrigins(replica, leftReplica, rightReplica, rightClock);
     this.body = content === null ? length : content;
   }
 
@@ -134,6 +138,11 @@ export class Span {
 
   set rightReplica(value: number) {
     this.origins = packOrigins(this.replica, this.leftReplica, value, this.rightClock);
+  }
+
+  /** Sets origin right (replica and clock) with one repacking. */
+  setOriginRight(replica: number, clock: number): void {
+    this.origins = packOrigins(this.replica, this.leftReplica, replica, clock);
   }
 
   /** Clock of origin right (0 when it is the document end). */

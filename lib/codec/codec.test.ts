@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DecodeError, Decoder, Encoder, MAX_JSON_DEPTH, readJson, writeJson, type JsonValue } from './index';
+import { isWellFormed, isWellFormedByScan } from './encoder';
 
 const SEED = 4242;
 const params = { seed: SEED, numRuns: 1000 };
@@ -105,6 +106,22 @@ describe('codec round trip', () => {
         expect(new Decoder(ints.toBytes()).readVarInt()).toBe(signed);
       }
     }
+  });
+
+  it('isWellFormed (native on long strings where the runtime has it) agrees with the scan, and long code-unit strings round-trip', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 0, maxLength: 200 }), fc.string({ minLength: 17, maxLength: 60 }), (units, ascii) => {
+        for (const value of [units, ascii + units, units + ascii, ascii]) {
+          expect(isWellFormed(value)).toBe(isWellFormedByScan(value));
+          const encoder = new Encoder(4);
+          encoder.writeCodeUnits(value);
+          expect(new Decoder(encoder.toBytes()).readCodeUnits()).toBe(value);
+        }
+      }),
+      params,
+    );
+    expect(isWellFormed('x'.repeat(40) + '\ud83d')).toBe(false);
+    expect(isWellFormed('x'.repeat(40) + '\ud83d\ude00')).toBe(true);
   });
 
   it('lone surrogates survive writeCodeUnits; well-formed strings use utf-8', () => {

@@ -182,8 +182,17 @@ export class Encoder {
   }
 }
 
+/** `String.prototype.isWellFormed` (ES2024) where the runtime has it: native, far faster on long strings. */
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
 /** True when `value` has no lone surrogate (so utf-8 round-trips it exactly). */
 export function isWellFormed(value: string): boolean {
+  if (nativeIsWellFormed !== undefined && value.length > 16) return nativeIsWellFormed.call(value);
+  return isWellFormedByScan(value);
+}
+
+/** `isWellFormed` by a scan of the code units (short strings, and runtimes without the native one). */
+export function isWellFormedByScan(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const unit = value.charCodeAt(i);
     if (unit < 0xd800 || unit > 0xdfff) continue;

@@ -256,7 +256,7 @@ export class ColumnReader {
    * Every value of the column (then checks that nothing but padding follows). A plain array of
    * small integers, not a `Float64Array`: a value read from a float array is a heap number, and
    * storing one into an object field turns that field into a boxed double for every object of the
-   * class (16 bytes more per span and field). The loop inlines `read` for codes of small values.
+   * class (16 bytes more per span and field). The loop inlines `read`.
    */
   readAll(): number[] {
     const count = this.valueCount;
@@ -265,6 +265,7 @@ export class ColumnReader {
     const bytes = this.bytes;
     const end = this.end;
     const direct = this.direct;
+    const widthOffset = this.widthOffset;
     let buffer = this.buffer;
     let bits = this.count;
     let position = this.position;
@@ -283,14 +284,23 @@ export class ColumnReader {
         values[i] = symbol;
         continue;
       }
-      this.buffer = buffer;
-      this.count = bits;
-      this.position = position;
-      const value = this.rawValue(symbol);
+      // A bit length: the top bit, then the raw bits below it in pieces of at most 24, highest first.
+      const width = symbol + widthOffset;
+      let low = 0;
+      for (let left = width; left > 0; ) {
+        const piece = left - WIDE_PIECE * Math.floor((left - 1) / WIDE_PIECE);
+        while (bits < WIDE_PIECE && position < end) {
+          buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
+          bits += 8;
+        }
+        if (bits < piece) throw new DecodeError(`${this.what} column truncated`, -1);
+        bits -= piece;
+        low = low * POWERS_OF_TWO[piece]! + ((buffer >>> bits) & ((1 << piece) - 1));
+        left -= piece;
+      }
+      const value = POWERS_OF_TWO[width]! + low;
+      if (value > MAX_VALUE) throw new DecodeError(`${this.what} column value out of range`, -1);
       values[i] = value <= 0x7fff_ffff ? value | 0 : value;
-      buffer = this.buffer;
-      bits = this.count;
-      position = this.position;
     }
     this.buffer = buffer;
     this.count = bits;

@@ -507,22 +507,21 @@ const SLICE_LIMIT = 12;
 const COPY_CHUNK = 4096;
 
 /**
- * A function giving the content of the characters `[at, at + length)` of `text`, read from the
- * state bytes `[start, end)` (the text as written by `writeCodeUnits`). A slice of `text` would
- * be a view keeping the whole text alive besides every span's string (V8's sliced strings), so
- * when the text is ASCII (its UTF-8 bytes are as many as its characters) longer contents are
- * copied straight from the bytes into strings of their own.
+ * True when the text written by `writeCodeUnits` at `bytes[start .. end)` is ASCII: mode 0
+ * (UTF-8) with as many bytes as characters. Its characters are then `bytes[end - text.length ..
+ * end)`, and span contents are copied from there (`copyContent`) rather than sliced from `text`:
+ * V8's slices are views that would keep the whole text alive besides every span's string.
  */
-function contentReader(bytes: Uint8Array, start: number, end: number, text: string): (at: number, length: number) => string {
-  const ascii = bytes[start] === 0 && end - text.length > start && text.length === end - (start + 1 + varUintSize(text.length));
-  const base = end - text.length;
-  return (at, length) => {
-    if (!ascii || length <= SLICE_LIMIT) return text.slice(at, at + length);
-    if (length <= COPY_CHUNK) return String.fromCharCode.apply(null, bytes.subarray(base + at, base + at + length) as unknown as number[]);
-    const parts: string[] = [];
-    for (let from = at; from < at + length; from += COPY_CHUNK) parts.push(String.fromCharCode.apply(null, bytes.subarray(base + from, base + Math.min(from + COPY_CHUNK, at + length)) as unknown as number[]));
-    return parts.join('');
-  };
+function isAsciiText(bytes: Uint8Array, start: number, end: number, text: string): boolean {
+  return bytes[start] === 0 && end - text.length > start && text.length === end - (start + 1 + varUintSize(text.length));
+}
+
+/** A string of its own holding the ASCII characters `bytes[from .. from + length)`. */
+function copyContent(bytes: Uint8Array, from: number, length: number): string {
+  if (length <= COPY_CHUNK) return String.fromCharCode.apply(null, bytes.subarray(from, from + length) as unknown as number[]);
+  const parts: string[] = [];
+  for (let at = from; at < from + length; at += COPY_CHUNK) parts.push(String.fromCharCode.apply(null, bytes.subarray(at, Math.min(at + COPY_CHUNK, from + length)) as unknown as number[]));
+  return parts.join('');
 }
 
 function varUintSize(value: number): number {
@@ -537,7 +536,8 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
   const n = decoder.readVarUintIn(0, decoder.remaining * 8, 'span count');
   const textStart = decoder.offset;
   const text = decoder.readCodeUnits();
-  const content = contentReader(bytes, textStart, decoder.offset, text);
+  const ascii = isAsciiText(bytes, textStart, decoder.offset, text);
+  const textBase = decoder.offset - text.length;
   const kinds = new ColumnReader(decoder, KIND_DIRECT, COLUMN_NAMES[0]).readAll();
   const lengths = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[1]).readAll();
   const continuations = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[2]).readAll();
@@ -577,7 +577,7 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
       let spanContent: string | null = null;
       if (previous.content === null) {
         if (at + length > text.length) throw new DecodeError('spans hold more visible characters than the text', offset);
-        spanContent = content(at, length);
+        spanContent = ascii && length > SLICE_LIMIT ? copyContent(bytes, textBase + at, length) : text.slice(at, at + length);
         at += length;
       }
       span = new Span(previous.replica, clock, length, previous.replica, clock - 1, NONE, 0, spanContent);
@@ -627,7 +627,7 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
       let spanContent: string | null = null;
       if ((kind & DELETED) === 0) {
         if (at + length > text.length) throw new DecodeError('spans hold more visible characters than the text', offset);
-        spanContent = content(at, length);
+        spanContent = ascii && length > SLICE_LIMIT ? copyContent(bytes, textBase + at, length) : text.slice(at, at + length);
         at += length;
       }
       span = new Span(replica, clock, length, leftReplica, leftClock, NONE, 0, spanContent);

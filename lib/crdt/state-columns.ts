@@ -256,56 +256,12 @@ export class ColumnReader {
    * Every value of the column (then checks that nothing but padding follows). A plain array of
    * small integers, not a `Float64Array`: a value read from a float array is a heap number, and
    * storing one into an object field turns that field into a boxed double for every object of the
-   * class (16 bytes more per span and field). The loop inlines `read`.
+   * class (16 bytes more per span and field).
    */
   readAll(): number[] {
-    const count = this.valueCount;
-    const values = new Array<number>(count);
-    const table = this.table;
-    const bytes = this.bytes;
-    const end = this.end;
-    const direct = this.direct;
-    const widthOffset = this.widthOffset;
-    let buffer = this.buffer;
-    let bits = this.count;
-    let position = this.position;
-    for (let i = 0; i < count; i++) {
-      while (bits < 24 && position < end) {
-        buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
-        bits += 8;
-      }
-      const peek = bits >= MAX_CODE_LENGTH ? (buffer >>> (bits - MAX_CODE_LENGTH)) & (TABLE_SIZE - 1) : (buffer << (MAX_CODE_LENGTH - bits)) & (TABLE_SIZE - 1);
-      const entry = table[peek]!;
-      const length = entry & 15;
-      if (entry < 0 || length > bits) throw new DecodeError(entry < 0 ? `invalid code in the ${this.what} column` : `${this.what} column truncated`, -1);
-      bits -= length;
-      const symbol = entry >> 4;
-      if (symbol < direct) {
-        values[i] = symbol;
-        continue;
-      }
-      // A bit length: the top bit, then the raw bits below it in pieces of at most 24, highest first.
-      const width = symbol + widthOffset;
-      let low = 0;
-      for (let left = width; left > 0; ) {
-        const piece = left - WIDE_PIECE * Math.floor((left - 1) / WIDE_PIECE);
-        while (bits < WIDE_PIECE && position < end) {
-          buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
-          bits += 8;
-        }
-        if (bits < piece) throw new DecodeError(`${this.what} column truncated`, -1);
-        bits -= piece;
-        low = low * POWERS_OF_TWO[piece]! + ((buffer >>> bits) & ((1 << piece) - 1));
-        left -= piece;
-      }
-      const value = POWERS_OF_TWO[width]! + low;
-      if (value > MAX_VALUE) throw new DecodeError(`${this.what} column value out of range`, -1);
-      values[i] = value <= 0x7fff_ffff ? value | 0 : value;
-    }
-    this.buffer = buffer;
-    this.count = bits;
-    this.position = position;
-    this.expectEnd();
+    const values = decodeValues(this.bytes, this.position, this.end, this.buffer, this.count, this.table, this.direct, this.widthOffset, this.valueCount, this.what);
+    this.position = this.end;
+    this.count = 0;
     return values;
   }
 
@@ -388,4 +344,48 @@ export class ColumnReader {
     }
     this.buffer = buffer;
   }
+}
+
+/**
+ * The `count` values of a column whose codes start with `bits` bits of `buffer` and continue at
+ * `bytes[position]` (`ColumnReader.readAll`; a plain function of plain values, so its optimized
+ * code depends on no reader object), then checks that only zero padding follows.
+ */
+function decodeValues(bytes: Uint8Array, position: number, end: number, buffer: number, bits: number, table: Int32Array, direct: number, widthOffset: number, count: number, what: string): number[] {
+  const values = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    while (bits < 24 && position < end) {
+      buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
+      bits += 8;
+    }
+    const peek = bits >= MAX_CODE_LENGTH ? (buffer >>> (bits - MAX_CODE_LENGTH)) & (TABLE_SIZE - 1) : (buffer << (MAX_CODE_LENGTH - bits)) & (TABLE_SIZE - 1);
+    const entry = table[peek]!;
+    const length = entry & 15;
+    if (entry < 0 || length > bits) throw new DecodeError(entry < 0 ? `invalid code in the ${what} column` : `${what} column truncated`, -1);
+    bits -= length;
+    const symbol = entry >> 4;
+    if (symbol < direct) {
+      values[i] = symbol;
+      continue;
+    }
+    // A bit length: the top bit, then the raw bits below it in pieces of at most 24, highest first.
+    const width = symbol + widthOffset;
+    let low = 0;
+    for (let left = width; left > 0; ) {
+      const piece = left - WIDE_PIECE * Math.floor((left - 1) / WIDE_PIECE);
+      while (bits < WIDE_PIECE && position < end) {
+        buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
+        bits += 8;
+      }
+      if (bits < piece) throw new DecodeError(`${what} column truncated`, -1);
+      bits -= piece;
+      low = low * POWERS_OF_TWO[piece]! + ((buffer >>> bits) & ((1 << piece) - 1));
+      left -= piece;
+    }
+    const value = POWERS_OF_TWO[width]! + low;
+    if (value > MAX_VALUE) throw new DecodeError(`${what} column value out of range`, -1);
+    values[i] = value <= 0x7fff_ffff ? value | 0 : value;
+  }
+  if (position < end || bits >= 8 || (buffer & ((1 << bits) - 1)) !== 0) throw new DecodeError(`trailing bits in the ${what} column`, -1);
+  return values;
 }

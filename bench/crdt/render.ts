@@ -1,7 +1,8 @@
 /**
  * Renders one markdown table from JSON files written by `main.ts --json-out` (for example several
  * partial runs with different options): `tsx bench/crdt/render.ts a.json b.json > table.md`.
- * A workload that appears in several files takes the cells of the last one.
+ * A workload that appears in several files gets the cells of every file, per library; a library
+ * measured in several files keeps the cell of the last one.
  */
 import { readFileSync } from "node:fs";
 import type { Cell } from "./measure";
@@ -34,7 +35,7 @@ for (const path of process.argv.slice(2)) {
   const document = readResults(path);
   for (const library of document.libraries) if (!libraries.includes(library)) libraries.push(library);
   for (const { id, title, results } of document.workloads) {
-    const cells = new Map(Object.entries(results));
+    const cells = new Map([...(byId.get(id)?.cells ?? []), ...Object.entries(results)]);
     const all = [...cells.values()];
     const unsupported = all.length > 0 && all.every((cell) => cell.status === "unsupported") ? (all[0] as { message: string }).message : undefined;
     const workload: Workload = {

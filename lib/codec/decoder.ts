@@ -10,6 +10,17 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 const SHORT_STRING = 32;
 
 /** Reads values written by `Encoder`. Invariant: `offset <= bytes.length`. */
+/** `bytes[from, end)` as a string when they are all ASCII, else null (the caller decodes utf-8). */
+function asciiBetween(bytes: Uint8Array, from: number, end: number): string | null {
+  let result = '';
+  for (let i = from; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte > 0x7f) return null;
+    result += String.fromCharCode(byte);
+  }
+  return result;
+}
+
 export class Decoder {
   private position = 0;
 
@@ -145,16 +156,10 @@ export class Decoder {
     const from = this.position;
     const end = from + length;
     if (length <= SHORT_STRING) {
-      let result = '';
-      let i = from;
-      for (; i < end; i++) {
-        const byte = bytes[i]!;
-        if (byte > 0x7f) break;
-        result += String.fromCharCode(byte);
-      }
-      if (i === end) {
+      const ascii = asciiBetween(bytes, from, end);
+      if (ascii !== null) {
         this.position = end;
-        return result;
+        return ascii;
       }
     }
     let decoded: string;
@@ -174,16 +179,10 @@ export class Decoder {
     if (bytes[at] === 0 && bytes[at + 1]! < 0x80 && at + 2 + bytes[at + 1]! <= bytes.length) {
       // Mode 0 with a one-byte length (short strings): ASCII straight from the buffer.
       const end = at + 2 + bytes[at + 1]!;
-      let result = '';
-      let i = at + 2;
-      for (; i < end; i++) {
-        const byte = bytes[i]!;
-        if (byte > 0x7f) break;
-        result += String.fromCharCode(byte);
-      }
-      if (i === end) {
+      const ascii = asciiBetween(bytes, at + 2, end);
+      if (ascii !== null) {
         this.position = end;
-        return result;
+        return ascii;
       }
     }
     const mode = this.readByte();

@@ -114,6 +114,22 @@ class IdToIndex {
 }
 
 /**
+ * The backward pass's stack step shared by the writer (`predictions`) and the loader
+ * (`resolveRightOrigins`): pops the later spans of span i's replica with a clock at or above its
+ * own, so the top is span i's predicted origin right. Returns the new stack height.
+ */
+function popToPrediction(stack: Int32Array, top: number, replicas: ArrayLike<number>, clocks: ArrayLike<number>, i: number): number {
+  const replica = replicas[i]!;
+  const clock = clocks[i]!;
+  while (top > 0) {
+    const j = stack[top - 1]!;
+    if (replicas[j] !== replica || clocks[j]! < clock) break;
+    top--;
+  }
+  return top;
+}
+
+/**
  * Index of the nearest span after each span that is of another replica or has a smaller clock
  * (the predicted origin right); -1 when none. `replicas[i]`/`clocks[i]` are span i's id.
  */
@@ -122,13 +138,7 @@ function predictions(replicas: ArrayLike<number>, clocks: ArrayLike<number>, n: 
   const stack = new Int32Array(n);
   let top = 0;
   for (let i = n - 1; i >= 0; i--) {
-    const replica = replicas[i]!;
-    const clock = clocks[i]!;
-    while (top > 0) {
-      const j = stack[top - 1]!;
-      if (replicas[j] === replica && clocks[j]! >= clock) top--;
-      else break;
-    }
+    top = popToPrediction(stack, top, replicas, clocks, i);
     out[i] = top > 0 ? stack[top - 1]! : -1;
     stack[top++] = i;
   }
@@ -674,13 +684,7 @@ function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: Int32Arr
   const stack = new Int32Array(n);
   let top = 0;
   for (let i = n - 1; i >= 0; i--) {
-    const replica = replicas[i]!;
-    const clock = clocks[i]!;
-    while (top > 0) {
-      const j = stack[top - 1]!;
-      if (replicas[j] === replica && clocks[j]! >= clock) top--;
-      else break;
-    }
+    top = popToPrediction(stack, top, replicas, clocks, i);
     const kind = kinds[i]!;
     if (kind !== RIGHT_COPIED) {
       const s = spans[i]!;

@@ -18,6 +18,15 @@ import { LinkProxy, type LinkMode } from './proxy';
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const NODE_MAIN = join(REPO_ROOT, 'server/raft/node/main.ts');
 
+/**
+ * Extra flags for the Node runtime of every node process, from `TANDEM_NODE_FLAGS` (space-separated;
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the nodes of a benchmark or chaos run, which
+ * NODE_OPTIONS does not allow).
+ */
+function nodeRuntimeFlags(): string[] {
+  return (process.env.TANDEM_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+}
+
 /** Options of a local group. */
 export interface ClusterOptions {
   readonly size: number;
@@ -116,6 +125,7 @@ export class LocalCluster {
       name: `node${member.id}`,
       command: process.execPath,
       args: [
+        ...nodeRuntimeFlags(),
         '--import', 'tsx', NODE_MAIN,
         '--id', String(member.id),
         '--peers', peers,

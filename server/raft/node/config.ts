@@ -11,6 +11,7 @@
  *   --keep-entries N             entries kept behind a snapshot (default 1000)
  *   --tick-ms N                  milliseconds per Raft tick (default 10)
  *   --request-timeout-ms N       merge / linearizable read timeout (default 5000)
+ *   --wal-preallocate-mb N       WAL allocated at start, so fsyncs never grow the file (default 16; 0: off)
  */
 import { asNodeId, type NodeId } from '../core/types';
 import { parseAddress, type PeerAddress } from '../transport/transport';
@@ -26,6 +27,8 @@ export interface NodeConfig {
   readonly keepEntries: number;
   readonly tickMs: number;
   readonly requestTimeoutMs: number;
+  /** Bytes of SQLite WAL allocated at start (SqliteStorageOptions.walPreallocateBytes). */
+  readonly walPreallocateBytes: number;
 }
 
 /** A bad command line; the message says which flag and why. */
@@ -65,7 +68,7 @@ export function parseNodeArgs(argv: readonly string[]): NodeConfig {
       flags.set(arg.slice(2), value);
     }
   }
-  const known = ['id', 'peers', 'data', 'port', 'host', 'clients', 'snapshot-every', 'keep-entries', 'tick-ms', 'request-timeout-ms'];
+  const known = ['id', 'peers', 'data', 'port', 'host', 'clients', 'snapshot-every', 'keep-entries', 'tick-ms', 'request-timeout-ms', 'wal-preallocate-mb'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new ConfigError(`unknown flag --${name}`);
   const required = (name: string): string => {
     const v = flags.get(name);
@@ -95,5 +98,6 @@ export function parseNodeArgs(argv: readonly string[]): NodeConfig {
     keepEntries: parseCount('--keep-entries', flags.get('keep-entries'), 1000),
     tickMs: parseCount('--tick-ms', flags.get('tick-ms'), 10, 1),
     requestTimeoutMs: parseCount('--request-timeout-ms', flags.get('request-timeout-ms'), 5000, 1),
+    walPreallocateBytes: parseCount('--wal-preallocate-mb', flags.get('wal-preallocate-mb'), 16) * (1 << 20),
   };
 }

@@ -26,7 +26,7 @@ async function run(config: NodeConfig): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   let storage: SqliteStorage;
   try {
-    storage = SqliteStorage.open({ path: join(config.dataDir, 'raft.sqlite'), voters: [...config.peers.keys()] });
+    storage = SqliteStorage.open({ path: join(config.dataDir, 'raft.sqlite'), voters: [...config.peers.keys()], walPreallocateBytes: config.walPreallocateBytes });
   } catch (error) {
     log(`raft node ${config.id}: FATAL cannot open storage: ${(error as Error).message}`);
     process.exit(2);

@@ -42,6 +42,48 @@ describe('SqliteStorage background checkpoints', () => {
   });
 });
 
+describe('SqliteStorage WAL preallocation', () => {
+  const openPreallocated = (path: string, bytes: number) => {
+    const s = SqliteStorage.open({ path, voters: [asNodeId(1)], walPreallocateBytes: bytes });
+    opened.push(s);
+    return s;
+  };
+
+  it('grows the WAL once at open, keeps what is stored, and commits reuse the file without growing it', () => {
+    const path = freshPath();
+    const first = open(path);
+    first.batch(() => {
+      first.append([entry(1, 1), entry(2, 1, 'two')]);
+      first.setHardState({ term: asTerm(1), vote: asNodeId(1), commit: asIndex(1) });
+    });
+    first.close(); // a clean close checkpoints and deletes the WAL
+    const s = openPreallocated(path, 1 << 20);
+    const walSize = statSync(`${path}-wal`).size;
+    expect(walSize).toBeGreaterThanOrEqual(1 << 20);
+    expect(s.initialState().hardState).toEqual({ term: 1, vote: 1, commit: 1 });
+    expect(s.entries(asIndex(1), asIndex(3), Infinity).map((e) => e.data)).toEqual([bytes('e1'), bytes('two')]);
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'wal_preallocation'").get()).toEqual({ n: 0 });
+    db.close();
+    for (let k = 3; k <= 50; k++) s.batch(() => s.append([entry(k, 1, 'y'.repeat(2000))]));
+    expect(statSync(`${path}-wal`).size).toBe(walSize);
+    s.close();
+    const r = openPreallocated(path, 1 << 20);
+    expect(r.lastIndex()).toBe(50);
+    expect(r.entries(asIndex(50), asIndex(51), Infinity)[0]!.data).toEqual(bytes('y'.repeat(2000)));
+  });
+
+  it('does nothing when the WAL is already that large (a reopen after a crash keeps its WAL as it is)', () => {
+    const path = freshPath();
+    const s = openPreallocated(path, 256 << 10);
+    s.batch(() => s.append([entry(1, 1)]));
+    const before = statSync(`${path}-wal`).size;
+    const again = openPreallocated(path, 128 << 10); // a second connection, as after a restart without a clean close
+    expect(statSync(`${path}-wal`).size).toBe(before);
+    expect(again.entries(asIndex(1), asIndex(2), Infinity)[0]!.data).toEqual(bytes('e1'));
+  });
+});
+
 describe('SqliteStorage durability', () => {
   it('reopen after close keeps hard state, entries and snapshot (one batch = one transaction)', () => {
     const path = freshPath();

@@ -12,7 +12,7 @@ import type { FieldState, FieldStateOf, ReplicaLog } from './doc-log';
 import { buildRga, canBuildRga } from './rga/bulk';
 import type { Rga } from './rga/rga';
 import type { Span } from './rga/span';
-import type { DecodedState, ReplicaTimeline } from './state-codec';
+import { fieldOfSpan, type DecodedState, type ReplicaTimeline } from './state-codec';
 import type { FieldRef, Op } from './update-codec';
 
 /** The parts of a fresh `DocCore` the bulk load fills. */
@@ -65,38 +65,48 @@ export function maybeLoadInBulk(target: LoadTarget, state: DecodedState): boolea
     const byReplica = new Map<number, readonly Span[]>();
     for (const [replica, timeline] of state.timeline) {
       if (timeline.spans.length === 0) continue;
-      byReplica.set(replica, state.texts.size === 1 ? timeline.spans : timeline.spans.filter((_, i) => timeline.spanFields[i]!.name === name));
+      byReplica.set(replica, state.texts.size === 1 ? timeline.spans : timeline.spans.filter((_, i) => fieldOfSpan(timeline, i).name === name));
     }
     buildRga(sequences.get(name)!, spans, byReplica);
     textFields.set(name, target.declareField({ name, kind: 'text' }) as FieldStateOf<'text'>);
   }
-  for (const [replica, timeline] of state.timeline) {
-    const log = target.logOf(replica as ReplicaId);
-    const { spans, spanFields, ops } = timeline;
-    let j = 0;
-    let waiting = false;
-    let ref: FieldRef | null = null;
-    let field: FieldStateOf<'text'> | null = null;
-    for (let i = 0; i <= spans.length && !waiting; i++) {
-      const clock = i < spans.length ? spans[i]!.clock : Number.POSITIVE_INFINITY;
-      for (; j < ops.length && ops[j]!.clock < clock; j++) {
-        if (target.integrateOne(log, ops[j]!)) continue;
-        target.enqueue(replica as ReplicaId, ops.slice(j));
-        waiting = true;
-        break;
-      }
-      if (i === spans.length || waiting) break;
-      // A run of spans of one field up to the next op is one log entry.
-      if (spanFields[i] !== ref) {
-        ref = spanFields[i]!;
-        field = textFields.get(ref.name)!;
-      }
-      const nextOp = j < ops.length ? ops[j]!.clock : Number.POSITIVE_INFINITY;
-      let length = spans[i]!.length;
-      while (i + 1 < spans.length && spanFields[i + 1] === ref && spans[i + 1]!.clock < nextOp) length += spans[++i]!.length;
-      log.appendText(field!, length);
-    }
-  }
+  for (const [replica, timeline] of state.timeline) appendTimeline(target, replica as ReplicaId, timeline, textFields);
   target.drainPending();
   return true;
+}
+
+/**
+ * Appends a replica's timeline to its log: its ops integrated one by one (the rest queued from
+ * the first that must wait), each run of spans of one field between two ops as one text entry.
+ */
+function appendTimeline(target: LoadTarget, replica: ReplicaId, timeline: ReplicaTimeline, textFields: ReadonlyMap<string, FieldStateOf<'text'>>): void {
+  const log = target.logOf(replica);
+  const { spans, spanFields, ops } = timeline;
+  let j = 0;
+  for (let i = 0; i <= spans.length; i++) {
+    const clock = i < spans.length ? spans[i]!.clock : Number.POSITIVE_INFINITY;
+    for (; j < ops.length && ops[j]!.clock < clock; j++) {
+      if (target.integrateOne(log, ops[j]!)) continue;
+      target.enqueue(replica, ops.slice(j));
+      return;
+    }
+    if (i === spans.length) return;
+    const nextOp = j < ops.length ? ops[j]!.clock : Number.POSITIVE_INFINITY;
+    const last = runEnd(spans, spanFields, i, nextOp);
+    // Spans ready for bulk placement leave no clock gap: the run covers its first clock to its last.
+    log.appendText(textFields.get(fieldOfSpan(timeline, i).name)!, spans[last]!.clock + spans[last]!.length - spans[i]!.clock);
+    i = last;
+  }
+}
+
+/**
+ * The index of the last span of the run starting at `spans[from]`: the spans after it of the
+ * same field (all are when `fields` is null) with clocks below `limit`. A plain function of
+ * arrays and spans, so its optimized code outlives the decoded state (see `readSpans`).
+ */
+function runEnd(spans: readonly Span[], fields: readonly FieldRef[] | null, from: number, limit: number): number {
+  let i = from;
+  if (fields === null) while (i + 1 < spans.length && spans[i + 1]!.clock < limit) i++;
+  else while (i + 1 < spans.length && fields[i + 1] === fields[from] && spans[i + 1]!.clock < limit) i++;
+  return i;
 }

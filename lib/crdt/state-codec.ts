@@ -13,7 +13,7 @@ import { normalizeRanges, subtractRanges, unionRanges } from './delete-set';
 import type { DocumentSpan } from './rga/bulk';
 import { NONE, Span } from './rga/span';
 import { ColumnReader, ColumnWriter } from './state-columns';
-import type { IdRange, ItemId } from './rga/types';
+import type { IdRange } from './rga/types';
 import { MAX_CLOCK, opLength, readFieldTable, readRanges, readReplicaOps, writeFieldTable, writeRanges, writeReplicaOps, type FieldRef, type Op, type ReplicaOps, type Update } from './update-codec';
 
 export const STATE_VERSION = 3;
@@ -71,9 +71,12 @@ export interface DecodedState {
 
 /** One replica's part of a state. Invariant: spans and ops sorted by clock, none overlapping another. */
 export interface ReplicaTimeline {
-  /** Its text spans (of every text field), sorted by clock; `spanFields[i]` is the field of `spans[i]`. */
+  /** Its text spans (of every text field), sorted by clock; `fieldOfSpan` gives the field of each. */
   readonly spans: Span[];
-  readonly spanFields: FieldRef[];
+  /** The field of each span (`spanFields[i]` of `spans[i]`), or null when every span is of `spanField`. */
+  readonly spanFields: FieldRef[] | null;
+  /** The field of every span when `spanFields` is null (null when there are no spans). */
+  readonly spanField: FieldRef | null;
   /** Its other ops and its pending ops, sorted by clock. */
   readonly ops: readonly Op[];
   /**
@@ -85,9 +88,14 @@ export interface ReplicaTimeline {
   readonly deletedBounds: number[];
 }
 
+/** The field of `timeline.spans[i]`. */
+export function fieldOfSpan(timeline: ReplicaTimeline, i: number): FieldRef {
+  return timeline.spanFields === null ? timeline.spanField! : timeline.spanFields[i]!;
+}
+
 /** Visits a timeline's spans and ops in clock order; stops when `visitOp` returns false. */
 export function walkTimeline(timeline: ReplicaTimeline, visitSpan: (span: Span, field: FieldRef) => void, visitOp: (op: Op, index: number) => boolean): void {
-  const { spans, spanFields, ops } = timeline;
+  const { spans, ops } = timeline;
   let j = 0;
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
@@ -95,7 +103,7 @@ export function walkTimeline(timeline: ReplicaTimeline, visitSpan: (span: Span, 
       if (!visitOp(ops[j]!, j)) return;
       j++;
     }
-    visitSpan(span, spanFields[i]!);
+    visitSpan(span, fieldOfSpan(timeline, i));
   }
   for (; j < ops.length; j++) if (!visitOp(ops[j]!, j)) return;
 }
@@ -328,7 +336,7 @@ export function decodeState(bytes: Uint8Array): DecodedState {
     const field = fields[index]!;
     if (field.kind !== 'text') throw new DecodeError(`spans for ${field.kind} field`, offset);
     previousField = index;
-    const decoded = readSpans(decoder, bytes, replicas);
+    const decoded = readSpans(decoder, replicas);
     texts.set(field.name, decoded.spans);
     decodedTexts.push({ field, ...decoded });
   }
@@ -351,6 +359,11 @@ function groupByReplica(texts: readonly { field: FieldRef; spans: Span[]; replic
   if (texts.length === 1 && replicas.length === 1) {
     all = texts[0]!.spans;
     starts[1] = all.length;
+  } else if (texts.length === 1) {
+    const { spans, replicaIndexes } = texts[0]!;
+    for (let i = 0; i < replicaIndexes.length; i++) starts[replicaIndexes[i]! + 1]!++;
+    for (let r = 1; r <= replicas.length; r++) starts[r]! += starts[r - 1]!;
+    all = groupSpans(spans, replicaIndexes, starts);
   } else {
     let total = 0;
     for (const text of texts) {
@@ -382,83 +395,112 @@ function groupByReplica(texts: readonly { field: FieldRef; spans: Span[]; replic
     const ops = opsOf.get(replica) ?? [];
     if (spanReplica === replica && starts[r + 1]! === starts[r]! && opReplica !== replica) r++; // a replica named in the table without spans
     else if (spanReplica === replica) {
-      timeline.set(replica, placeReplica(replica, all, allFields ?? texts[0]!.field, starts[r]!, starts[r + 1]! - starts[r]!, ops));
+      timeline.set(replica, placeReplica(replica, all, allFields, allFields === null ? texts[0]!.field : null, starts[r]!, starts[r + 1]! - starts[r]!, ops));
       r++;
-    } else timeline.set(replica, { spans: [], spanFields: [], ops, spansReady: checkDisjoint(replica, [], ops), deletedBounds: [] });
+    } else timeline.set(replica, { spans: [], spanFields: null, spanField: null, ops, spansReady: checkDisjoint(replica, [], ops), deletedBounds: [] });
     if (opReplica === replica) k++;
   }
   return timeline;
 }
 
-/**
- * One replica's timeline from its spans `all[from .. from + count)` (of the fields `fields`, or
- * all of one field) and its ops: the spans in clock order, checked for clocks held twice, with the
- * bounds of its deleted spans, in one pass.
- */
-function placeReplica(replica: number, all: readonly Span[], fields: readonly FieldRef[] | FieldRef, from: number, count: number, ops: readonly Op[]): ReplicaTimeline {
-  const order = clockOrder(all, from, count);
-  const spans: Span[] = new Array(count);
-  const spanFields: FieldRef[] = Array.isArray(fields) ? new Array(count) : new Array<FieldRef>(count).fill(fields as FieldRef);
-  const bounds: number[] = [];
-  let end = 0;
-  let ready = true;
-  let blocked = false;
-  let j = 0;
-  for (let i = 0; i < count; i++) {
-    const at = from + order[i]!;
-    const span = all[at]!;
-    spans[i] = span;
-    if (Array.isArray(fields)) spanFields[i] = (fields as readonly FieldRef[])[at]!;
-    const clock = span.clock;
-    for (; j < ops.length && ops[j]!.clock < clock; j++) {
-      const op = ops[j]!;
-      if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
-      if (op.clock !== end || op.kind === 'insert') blocked = true;
-      end = op.clock + opLength(op);
-    }
-    if (clock < end) throw new DecodeError(`replica ${replica} holds clock ${clock} twice`, -1);
-    if (clock !== end || blocked) ready = false;
-    end = clock + span.length;
-    if (span.content !== null) continue;
-    if (bounds.length > 0 && bounds[bounds.length - 1] === clock) bounds[bounds.length - 1] = end;
-    else bounds.push(clock, end);
-  }
-  for (; j < ops.length; j++) {
-    const op = ops[j]!;
-    if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
-    end = op.clock + opLength(op);
-  }
-  return { spans, spanFields, ops, spansReady: ready, deletedBounds: bounds.slice() };
+/** `spans` grouped by replica index (stable), given `starts[r]`, the first position of replica index r. */
+function groupSpans(spans: readonly Span[], replicaIndexes: Int32Array, starts: Int32Array): Span[] {
+  const next = starts.slice();
+  const out: Span[] = new Array(spans.length);
+  for (let i = 0; i < spans.length; i++) out[next[replicaIndexes[i]!]!++] = spans[i]!;
+  return out;
 }
 
-/** Spans per replica up to which clock order is found with a numeric typed-array sort (index packed into the key). */
-const PACKED_SORT_LIMIT = 2 ** 21;
+/**
+ * One replica's timeline from its spans `all[from .. from + count)` (of the fields
+ * `fields[from ..]`, or all of `field`) and its ops: the spans in clock order, checked for clocks
+ * held twice, with the bounds of its deleted spans.
+ */
+function placeReplica(replica: number, all: readonly Span[], fields: readonly FieldRef[] | null, field: FieldRef | null, from: number, count: number, ops: readonly Op[]): ReplicaTimeline {
+  const order = clockOrder(all, from, count);
+  const spans = pick(all, from, order);
+  const spanFields = fields === null ? null : pick(fields, from, order);
+  const spansReady = checkDisjoint(replica, spans, ops);
+  return { spans, spanFields, spanField: field, ops, spansReady, deletedBounds: deletedBoundsOf(spans) };
+}
+
+/** `items[from + order[i]]` for each i. */
+function pick<T>(items: readonly T[], from: number, order: ArrayLike<number>): T[] {
+  const out: T[] = new Array(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = items[from + order[i]!]!;
+  return out;
+}
+
+/** The ranges of the deleted spans among `spans` (sorted by clock, disjoint) as canonical bounds. */
+function deletedBoundsOf(spans: readonly Span[]): number[] {
+  let count = 0;
+  let end = -1;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    if (span.content !== null) continue;
+    if (span.clock !== end) count += 2;
+    end = span.clock + span.length;
+  }
+  const bounds: number[] = new Array(count);
+  let at = 0;
+  end = -1;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    if (span.content !== null) continue;
+    if (span.clock !== end) {
+      bounds[at] = span.clock;
+      at += 2;
+    }
+    end = span.clock + span.length;
+    bounds[at - 1] = end;
+  }
+  return bounds;
+}
+
+/** Bits per pass of the radix sort in `clockOrder`. */
+const RADIX_BITS = 11;
 
 /**
- * The order of `spans[from .. from + count)` by clock (stable), as offsets from `from`: the
- * engine's numeric sort of `clock * 2^21 + offset` keys when they fit (always, in practice), else
- * a comparison sort.
+ * The order of `spans[from .. from + count)` by clock (stable), as offsets from `from`: an LSD
+ * radix sort of the clocks (a few linear passes; `RADIX_BITS` bits each) when they fit 31 bits
+ * (always, in practice), else a comparison sort.
  */
-function clockOrder(spans: readonly Span[], from: number, count: number): ArrayLike<number> {
-  const keys = new Float64Array(count);
+function clockOrder(spans: readonly Span[], from: number, count: number): Int32Array {
+  const clocks = new Int32Array(count);
   let sorted = true;
-  let small = count < PACKED_SORT_LIMIT;
+  let max = 0;
   let last = -1;
   for (let i = 0; i < count; i++) {
     const clock = spans[from + i]!.clock;
     if (clock < last) sorted = false;
-    if (clock >= 2 ** 31) small = false;
+    if (clock > max) max = clock;
     last = clock;
-    keys[i] = clock * PACKED_SORT_LIMIT + i;
+    clocks[i] = clock;
   }
-  const order = new Int32Array(count);
-  if (sorted) {
-    for (let i = 0; i < count; i++) order[i] = i;
-    return order;
+  let order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  if (sorted) return order;
+  if (max > 0x7fff_ffff) return Int32Array.from(Array.from(order).sort((a, b) => spans[from + a]!.clock - spans[from + b]!.clock || a - b));
+  // One stable counting pass per digit, lowest first.
+  let next = new Int32Array(count);
+  const counts = new Int32Array(1 << RADIX_BITS);
+  for (let shift = 0; shift < 31 && max >>> shift > 0; shift += RADIX_BITS) {
+    counts.fill(0);
+    for (let i = 0; i < count; i++) counts[(clocks[order[i]!]! >>> shift) & ((1 << RADIX_BITS) - 1)]!++;
+    let position = 0;
+    for (let digit = 0; digit < counts.length; digit++) {
+      const size = counts[digit]!;
+      counts[digit] = position;
+      position += size;
+    }
+    for (let i = 0; i < count; i++) {
+      const at = order[i]!;
+      next[counts[(clocks[at]! >>> shift) & ((1 << RADIX_BITS) - 1)]!++] = at;
+    }
+    const swap = order;
+    order = next;
+    next = swap;
   }
-  if (!small) return Array.from({ length: count }, (_, i) => i).sort((a, b) => spans[from + a]!.clock - spans[from + b]!.clock || a - b);
-  keys.sort();
-  for (let i = 0; i < count; i++) order[i] = keys[i]! % PACKED_SORT_LIMIT;
   return order;
 }
 
@@ -511,43 +553,17 @@ function deleteBoundsOf(timeline: ReadonlyMap<number, ReplicaTimeline>, residual
   return out;
 }
 
-/** Spans' contents up to this many characters are slices of the text (V8 copies short slices anyway). */
-const SLICE_LIMIT = 12;
-/** Characters per `String.fromCharCode` call when copying a long content. */
-const COPY_CHUNK = 4096;
-
 /**
- * True when the text written by `writeCodeUnits` at `bytes[start .. end)` is ASCII: mode 0
- * (UTF-8) with as many bytes as characters. Its characters are then `bytes[end - text.length ..
- * end)`, and span contents are copied from there (`copyContent`) rather than sliced from `text`:
- * V8's slices are views that would keep the whole text alive besides every span's string.
+ * The spans of one text field in document order, and the replica index of each. The per-span
+ * loops are plain functions of arrays, typed arrays, strings and spans (`decodeSpanColumns`,
+ * `resolveRightOrigins`): their optimized code then depends on no map that dies with the decoder
+ * or the column readers, so the GCs between two loads do not throw it away ('weak objects') and
+ * every load after the first runs optimized.
  */
-function isAsciiText(bytes: Uint8Array, start: number, end: number, text: string): boolean {
-  return bytes[start] === 0 && end - text.length > start && text.length === end - (start + 1 + varUintSize(text.length));
-}
-
-/** A string of its own holding the ASCII characters `bytes[from .. from + length)`. */
-function copyContent(bytes: Uint8Array, from: number, length: number): string {
-  if (length <= COPY_CHUNK) return String.fromCharCode.apply(null, bytes.subarray(from, from + length) as unknown as number[]);
-  const parts: string[] = [];
-  for (let at = from; at < from + length; at += COPY_CHUNK) parts.push(String.fromCharCode.apply(null, bytes.subarray(at, Math.min(at + COPY_CHUNK, from + length)) as unknown as number[]));
-  return parts.join('');
-}
-
-function varUintSize(value: number): number {
-  let size = 1;
-  for (; value >= 128; value = Math.floor(value / 128)) size++;
-  return size;
-}
-
-/** The spans of one text field in document order, and the replica index of each. */
-function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly number[]): { spans: Span[]; replicaIndexes: Int32Array } {
+function readSpans(decoder: Decoder, replicaIds: readonly number[]): { spans: Span[]; replicaIndexes: Int32Array } {
   const offset = decoder.offset;
   const n = decoder.readVarUintIn(0, decoder.remaining * 8, 'span count');
-  const textStart = decoder.offset;
   const text = decoder.readCodeUnits();
-  const ascii = isAsciiText(bytes, textStart, decoder.offset, text);
-  const textBase = decoder.offset - text.length;
   const kinds = new ColumnReader(decoder, KIND_DIRECT, COLUMN_NAMES[0]).readAll();
   const lengths = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[1]).readAll();
   const continuations = new ColumnReader(decoder, SMALL_DIRECT, COLUMN_NAMES[2]).readAll();
@@ -563,8 +579,42 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
   // and the target (a span index, or -1 - k for the k-th explicit id in `rightIds`).
   const rightKinds = new Uint8Array(n);
   const rightTargets = new Int32Array(n);
-  let rightIds: ItemId[] | null = null;
-  let absoluteLefts: number[] | null = null;
+  const rightIds: number[] = [];
+  const absoluteLefts: number[] = [];
+  decodeSpanColumns(n, text, kinds, lengths, continuations, replicaColumn, clocks, lefts, rights, replicaIds, spans, replicaIndexes, clockOf, rightKinds, rightTargets, rightIds, absoluteLefts, offset);
+  resolveRightOrigins(spans, rightKinds, rightTargets, rightIds, replicaIndexes, clockOf);
+  if (absoluteLefts.length > 0 || rightIds.length > 0) validateAbsoluteOrigins(spans, absoluteLefts, rightKinds, rightTargets);
+  return { spans, replicaIndexes };
+}
+
+/**
+ * Builds the `n` spans of one text field from its columns (`readSpans`), their contents being
+ * `text` cut in order: fills `spans`, each span's replica index and clock, and the kind and
+ * target of its origin right (resolved later); pushes explicit origin right ids to `rightIds`
+ * (replica, clock) and the indexes of spans with an explicit origin left id to `absoluteLefts`.
+ * Contents are `text.slice`s: V8 copies short ones and makes longer ones views of `text` (no
+ * copy; `text` stays alive as long as one of them does, costing about what copies would).
+ */
+function decodeSpanColumns(
+  n: number,
+  text: string,
+  kinds: ArrayLike<number>,
+  lengths: ArrayLike<number>,
+  continuations: ArrayLike<number>,
+  replicaColumn: ArrayLike<number>,
+  clocks: ArrayLike<number>,
+  lefts: ArrayLike<number>,
+  rights: ArrayLike<number>,
+  replicaIds: readonly number[],
+  spans: Span[],
+  replicaIndexes: Int32Array,
+  clockOf: Float64Array,
+  rightKinds: Uint8Array,
+  rightTargets: Int32Array,
+  rightIds: number[],
+  absoluteLefts: number[],
+  offset: number,
+): void {
   // Cursors into the columns.
   let li = 0;
   let ci = 0;
@@ -587,7 +637,7 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
       let spanContent: string | null = null;
       if (previous.content === null) {
         if (at + length > text.length) throw new DecodeError('spans hold more visible characters than the text', offset);
-        spanContent = ascii && length > SLICE_LIMIT ? copyContent(bytes, textBase + at, length) : text.slice(at, at + length);
+        spanContent = text.slice(at, at + length);
         at += length;
       }
       span = new Span(previous.replica, clock, length, previous.replica, clock - 1, NONE, 0, spanContent);
@@ -624,11 +674,10 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
           if (index >= replicaIds.length) throw new DecodeError('origin replica out of range', offset);
           leftReplica = replicaIds[index]!;
           leftClock = lefts[lo++]!;
-          (absoluteLefts ??= []).push(i);
+          absoluteLefts.push(i);
         }
       }
-      const base = leftReplica === replica ? leftClock + 1 : 0;
-      let clock = base;
+      let clock = leftReplica === replica ? leftClock + 1 : 0;
       if ((kind & CLOCK_EXPLICIT) !== 0) {
         if (ki >= clocks.length) throw new DecodeError('span clocks missing', offset);
         clock += clocks[ki++]! + 1;
@@ -637,7 +686,7 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
       let spanContent: string | null = null;
       if ((kind & DELETED) === 0) {
         if (at + length > text.length) throw new DecodeError('spans hold more visible characters than the text', offset);
-        spanContent = ascii && length > SLICE_LIMIT ? copyContent(bytes, textBase + at, length) : text.slice(at, at + length);
+        spanContent = text.slice(at, at + length);
         at += length;
       }
       span = new Span(replica, clock, length, leftReplica, leftClock, NONE, 0, spanContent);
@@ -653,9 +702,8 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
           if (ro + 2 > rights.length) throw new DecodeError('origins right missing', offset);
           const index = rights[ro++]!;
           if (index >= replicaIds.length) throw new DecodeError('origin replica out of range', offset);
-          rightIds ??= [];
-          rightTargets[i] = -1 - rightIds.length;
-          rightIds.push({ replica: replicaIds[index]!, clock: rights[ro++]! });
+          rightTargets[i] = -1 - (rightIds.length >> 1);
+          rightIds.push(replicaIds[index]!, rights[ro++]!);
         }
       }
     }
@@ -668,9 +716,6 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
     throw new DecodeError('span columns hold more values than the spans use', offset);
   }
   if (at !== text.length) throw new DecodeError(`text has ${text.length} units, spans ${at}`, offset);
-  resolveRightOrigins(spans, rightKinds, rightTargets, rightIds, replicaIndexes, clockOf);
-  if (absoluteLefts !== null || rightIds !== null) validateAbsoluteOrigins(spans, absoluteLefts ?? [], rightKinds, rightTargets);
-  return { spans, replicaIndexes };
 }
 
 /**
@@ -679,7 +724,7 @@ function readSpans(decoder: Decoder, bytes: Uint8Array, replicaIds: readonly num
  * smaller clock) is the top of a stack of later spans; a continuation takes the origin right of
  * the span it continues, set when the pass reaches that span.
  */
-function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: Int32Array, ids: readonly ItemId[] | null, replicas: Int32Array, clocks: Float64Array): void {
+function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: Int32Array, ids: readonly number[], replicas: Int32Array, clocks: Float64Array): void {
   const n = spans.length;
   const stack = new Int32Array(n);
   let top = 0;
@@ -700,9 +745,8 @@ function resolveRightOrigins(spans: Span[], kinds: Uint8Array, targets: Int32Arr
           rightReplica = origin.replica;
           rightClock = origin.clock;
         } else if (kind === RIGHT_EXPLICIT) {
-          const id = ids![-1 - target]!;
-          rightReplica = id.replica;
-          rightClock = id.clock;
+          rightReplica = ids[2 * (-1 - target)]!;
+          rightClock = ids[2 * (-1 - target) + 1]!;
         } else throw new DecodeError('origin right past the document end', -1);
         s.setOriginRight(rightReplica, rightClock);
       }

@@ -45,11 +45,23 @@ describe('state columns', () => {
         const bytes = encode(direct, values);
         expect(decode(direct, bytes, values.length)).toEqual({ values, next: 0xaa });
         const decoder = new Decoder(bytes);
-        expect(new ColumnReader(decoder, direct, 'test').readAll()).toEqual(values);
+        const all = new ColumnReader(decoder, direct, 'test').readAll();
+        expect(Array.from(all)).toEqual(values);
+        // An Int32Array exactly when every value fits 31 bits.
+        expect(all instanceof Int32Array).toBe(values.every((value) => value <= 0x7fff_ffff));
         expect(decoder.readByte()).toBe(0xaa);
       }),
       { seed: 7, numRuns: 500 },
     );
+  });
+
+  it('readAll keeps the values before and after the first one past 2^31 - 1 exact (plain array from there on)', () => {
+    const values = [0, 5, 0x7fff_ffff, 3, 2 ** 31, 7, 2 ** 53 - 1, 1, 2 ** 40 + 3];
+    for (const direct of DIRECTS) {
+      const all = new ColumnReader(new Decoder(encode(direct, values)), direct, 'test').readAll();
+      expect(Array.isArray(all)).toBe(true);
+      expect(all).toEqual(values);
+    }
   });
 
   it('a skewed column costs about its entropy: 10 000 values of which 90% are one symbol take under 1.6 bits each', () => {

@@ -232,7 +232,26 @@ export class ColumnReader {
     const lengths = new Uint8Array(alphabet);
     for (let s = 0; s < alphabet; s++) lengths[s] = this.readBits(4);
     if (lengths[alphabet - 1] === 0) throw new DecodeError(`${what} column alphabet not trimmed`, start);
-    this.table = ColumnReader.buildTable(lengths, what, start);
+    this.table = ColumnReader.tableFor(lengths, what, start);
+  }
+
+  /**
+   * Decode tables by their code lengths. A table is 16 KB and read-only once built, and small
+   * states (a relay's batch, a Raft command) repeat a handful of length sets: building a table per
+   * column was most of the time of decoding such a state. Bounded: cleared when it is full.
+   */
+  private static readonly tables = new Map<string, Int32Array>();
+  private static readonly MAX_CACHED_TABLES = 256;
+
+  private static tableFor(lengths: Uint8Array, what: string, offset: number): Int32Array {
+    let key = '';
+    for (let s = 0; s < lengths.length; s++) key += String.fromCharCode(65 + lengths[s]!);
+    const cached = ColumnReader.tables.get(key);
+    if (cached !== undefined) return cached;
+    const table = ColumnReader.buildTable(lengths, what, offset);
+    if (ColumnReader.tables.size >= ColumnReader.MAX_CACHED_TABLES) ColumnReader.tables.clear();
+    ColumnReader.tables.set(key, table);
+    return table;
   }
 
   /** How many values the column holds. */

@@ -374,14 +374,7 @@ function groupByReplica(texts: readonly { field: FieldRef; spans: Span[]; replic
     const next = starts.slice();
     all = new Array(total);
     allFields = new Array(total);
-    for (const text of texts) {
-      const { spans, replicaIndexes, field } = text;
-      for (let i = 0; i < spans.length; i++) {
-        const at = next[replicaIndexes[i]!]!++;
-        all[at] = spans[i]!;
-        allFields[at] = field;
-      }
-    }
+    for (const { spans, replicaIndexes, field } of texts) placeByReplica(spans, replicaIndexes, field, next, all, allFields);
   }
   const opsOf = new Map<number, readonly Op[]>();
   for (const { replica, ops } of rest) opsOf.set(replica, ops);
@@ -409,6 +402,15 @@ function groupSpans(spans: readonly Span[], replicaIndexes: Int32Array, starts: 
   const out: Span[] = new Array(spans.length);
   for (let i = 0; i < spans.length; i++) out[next[replicaIndexes[i]!]!++] = spans[i]!;
   return out;
+}
+
+/** Puts each of one field's spans at `all[next[its replica index]++]`, with `field` beside it in `allFields`. */
+function placeByReplica(spans: readonly Span[], replicaIndexes: Int32Array, field: FieldRef, next: Int32Array, all: Span[], allFields: FieldRef[]): void {
+  for (let i = 0; i < spans.length; i++) {
+    const at = next[replicaIndexes[i]!]!++;
+    all[at] = spans[i]!;
+    allFields[at] = field;
+  }
 }
 
 /**

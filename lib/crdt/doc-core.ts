@@ -46,10 +46,13 @@ export abstract class DocCore {
   protected readonly fields = new Map<string, FieldState>();
   protected readonly logs = new Map<ReplicaId, ReplicaLog>();
   protected readonly deleteSet = new DeleteSet();
-  /** Per replica, ops waiting for an earlier clock or a text origin; sorted by clock. */
-  protected readonly pending = new Map<ReplicaId, Op[]>();
-  /** Fields declared locally and not yet sent in an update. */
-  protected readonly unsentFields = new Set<FieldState>();
+  /** Per replica, ops waiting for an earlier clock or a text origin; sorted by clock. Null until an op has to wait. */
+  protected pending: Map<ReplicaId, Op[]> | null = null;
+  /**
+   * Fields declared locally and not yet sent in an update, in declaration order; null when none.
+   * (Collections a document may never need are made on first use: a document is cheap to create.)
+   */
+  protected unsentFields: FieldState[] | null = null;
   protected transaction: Transaction | null = null;
   /** This replica's own log, once created (cached: local edits reach it on every keystroke). */
   private own: ReplicaLog | null = null;
@@ -58,8 +61,8 @@ export abstract class DocCore {
    * document tracks local changes (`DocOptions.trackLocalChanges`).
    */
   protected localDeletesSinceTake: IdRange[] | null = null;
-  /** Fields declared locally since the last `takeLocalChanges` (when tracking). */
-  protected readonly fieldsSinceTake = new Set<FieldState>();
+  /** Fields declared locally since the last `takeLocalChanges` (when tracking), in declaration order; null when none. */
+  protected fieldsSinceTake: FieldState[] | null = null;
 
   constructor(
     readonly replicaId: ReplicaId,
@@ -92,8 +95,13 @@ export abstract class DocCore {
     }
     this.fields.set(name, state);
     if (local) {
-      this.unsentFields.add(state);
-      if (this.localDeletesSinceTake !== null) this.fieldsSinceTake.add(state);
+      // A field is declared once (see above), so these lists never hold it twice.
+      if (this.unsentFields === null) this.unsentFields = [state];
+      else this.unsentFields.push(state);
+      if (this.localDeletesSinceTake !== null) {
+        if (this.fieldsSinceTake === null) this.fieldsSinceTake = [state];
+        else this.fieldsSinceTake.push(state);
+      }
     }
     return state;
   }
@@ -222,7 +230,7 @@ export abstract class DocCore {
     }
     const replicas = update.replicas;
     for (let i = 0; i < replicas.length; i++) this.enqueue(replicas[i]!.replica, replicas[i]!.ops);
-    if (this.pending.size > 0) this.drainPending();
+    if (this.pending !== null && this.pending.size > 0) this.drainPending();
   }
 
   /** Applies a newly deleted id range to whatever this document holds of it. */
@@ -250,24 +258,26 @@ export abstract class DocCore {
 
   /** Integrates a replica's ops in order while possible; the rest join its pending queue. */
   protected enqueue(replica: ReplicaId, ops: readonly Op[]): void {
-    let queue = this.pending.get(replica);
+    let queue = this.pending?.get(replica);
     let i = 0;
     if (queue === undefined) {
       const log = this.logOf(replica);
       while (i < ops.length && this.integrateOne(log, ops[i]!)) i++;
       if (i === ops.length) return;
       queue = [];
-      this.pending.set(replica, queue);
+      (this.pending ??= new Map()).set(replica, queue);
     }
     for (; i < ops.length; i++) insertPending(queue, ops[i]!);
   }
 
   /** Retries pending ops until nothing more integrates (text origins may unblock other replicas). */
   protected drainPending(): void {
+    const pending = this.pending;
+    if (pending === null) return;
     let progress = true;
-    while (progress && this.pending.size > 0) {
+    while (progress && pending.size > 0) {
       progress = false;
-      for (const [replica, queue] of this.pending) {
+      for (const [replica, queue] of pending) {
         const log = this.logOf(replica);
         let consumed = 0;
         while (consumed < queue.length && this.integrateOne(log, queue[consumed]!)) consumed++;
@@ -275,7 +285,7 @@ export abstract class DocCore {
           queue.splice(0, consumed);
           progress = true;
         }
-        if (queue.length === 0) this.pending.delete(replica);
+        if (queue.length === 0) pending.delete(replica);
       }
     }
   }

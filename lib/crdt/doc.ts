@@ -53,6 +53,30 @@ export class LocalChangesNotTrackedError extends Error {
 
 type FieldHandle = TextField | OrSetField | LwwMapField | LwwRegisterField | PnCounterField;
 
+/** The default sequence of text fields. */
+function createRga(): Sequence {
+  return new Rga();
+}
+
+/** What `isEmptyForBulk` reads for a document that never buffered an op. */
+const NO_PENDING: ReadonlyMap<ReplicaId, readonly Op[]> = new Map();
+
+/** A new handle of the field `state` for one document. */
+function buildHandle(state: FieldState, host: FieldHost): FieldHandle {
+  switch (state.kind) {
+    case 'text':
+      return new TextField(state, host);
+    case 'set':
+      return new OrSetField(state, host);
+    case 'map':
+      return new LwwMapField(state, host);
+    case 'register':
+      return new LwwRegisterField(state, host);
+    case 'counter':
+      return new PnCounterField(state, host);
+  }
+}
+
 function defaultRandom(): number {
   const buffer = new Uint32Array(1);
   globalThis.crypto.getRandomValues(buffer);
@@ -61,10 +85,46 @@ function defaultRandom(): number {
 
 /** A collaborative document: the public API over `DocCore`'s state. */
 export class Doc extends DocCore {
-  private readonly handles = new Map<string, FieldHandle>();
-  private readonly updateListeners = new Set<UpdateListener>();
-  private readonly changeListeners = new Set<ChangeListener>();
-  private readonly textListeners = new Map<FieldState, Set<TextListener>>();
+  /**
+   * What field handles call: one object per document bound to it, made with the first handle.
+   * (Eight bound closures cost more to create than the rest of an empty document.) Nested here
+   * for access to the private operations.
+   */
+  private static readonly Host = class implements FieldHost {
+    constructor(private readonly doc: Doc) {}
+    insertText(field: FieldStateOf<'text'>, index: number, text: string): void {
+      this.doc.insertText(field, index, text);
+    }
+    deleteText(field: FieldStateOf<'text'>, index: number, length: number): void {
+      this.doc.deleteText(field, index, length);
+    }
+    observeText(field: FieldStateOf<'text'>, listener: TextListener): () => void {
+      return this.doc.observeText(field, listener);
+    }
+    addToSet(field: FieldStateOf<'set'>, value: string): void {
+      this.doc.addToSet(field, value);
+    }
+    removeFromSet(field: FieldStateOf<'set'>, value: string): void {
+      this.doc.removeFromSet(field, value);
+    }
+    setMapKey(field: FieldStateOf<'map'>, key: string, value: JsonValue | undefined): void {
+      this.doc.setMapKey(field, key, value);
+    }
+    setRegister(field: FieldStateOf<'register'>, value: JsonValue): void {
+      this.doc.setRegister(field, value);
+    }
+    addToCounter(field: FieldStateOf<'counter'>, delta: number): void {
+      this.doc.addToCounter(field, delta);
+    }
+  };
+
+  // What a document may never need is made on first use (null until then): a replica that only
+  // receives, or only sends, or is loaded to be read, does not pay for the rest.
+
+  private handles: Map<string, FieldHandle> | null = null;
+  private updateListeners: Set<UpdateListener> | null = null;
+  private changeListeners: Set<ChangeListener> | null = null;
+  private textListeners: Map<FieldState, Set<TextListener>> | null = null;
   /** Text listeners over all fields. Invariant: the sum of the sizes of `textListeners`' sets. */
   private textListenerCount = 0;
   /** Own clock at the last `takeLocalChanges` (own ops from here on are not taken yet). */
@@ -75,11 +135,11 @@ export class Doc extends DocCore {
    * flatten a long span's content on every call), except runs with deleted characters.
    */
   private insertsSinceTake: Extract<Op, { kind: 'insert' }>[] | null = null;
-  private readonly host: FieldHost;
+  private host: FieldHost | null = null;
   /** Reused for every update this document encodes (`encodeUpdate` copies the bytes out). */
-  private readonly scratch = new Encoder(64);
+  private scratch: Encoder | null = null;
   /** The field table of the last update received (a peer's keystrokes name the same fields). */
-  private readonly fieldTables = new FieldTableCache();
+  private fieldTables: FieldTableCache | null = null;
 
   constructor(options: DocOptions = {}) {
     super(
@@ -88,18 +148,8 @@ export class Doc extends DocCore {
         now: options.now ?? (() => 0),
         maxSkewMs: options.now === undefined ? Number.POSITIVE_INFINITY : (options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS),
       }),
-      options.createSequence ?? (() => new Rga()),
+      options.createSequence ?? createRga,
     );
-    this.host = {
-      insertText: (field, index, text) => this.insertText(field, index, text),
-      deleteText: (field, index, length) => this.deleteText(field, index, length),
-      observeText: (field, listener) => this.observeText(field, listener),
-      addToSet: (field, value) => this.addToSet(field, value),
-      removeFromSet: (field, value) => this.removeFromSet(field, value),
-      setMapKey: (field, key, value) => this.setMapKey(field, key, value),
-      setRegister: (field, value) => this.setRegister(field, value),
-      addToCounter: (field, delta) => this.addToCounter(field, delta),
-    };
     if (options.trackLocalChanges === true) {
       this.localDeletesSinceTake = [];
       this.insertsSinceTake = [];
@@ -138,33 +188,45 @@ export class Doc extends DocCore {
   // ---- fields ----
 
   getText(name: string): TextField {
-    return this.handle(name, 'text', (state) => new TextField(state, this.host));
+    return this.handle(name, 'text') as TextField;
   }
   getSet(name: string): OrSetField {
-    return this.handle(name, 'set', (state) => new OrSetField(state, this.host));
+    return this.handle(name, 'set') as OrSetField;
   }
   getMap(name: string): LwwMapField {
-    return this.handle(name, 'map', (state) => new LwwMapField(state, this.host));
+    return this.handle(name, 'map') as LwwMapField;
   }
   getRegister(name: string): LwwRegisterField {
-    return this.handle(name, 'register', (state) => new LwwRegisterField(state, this.host));
+    return this.handle(name, 'register') as LwwRegisterField;
   }
   getCounter(name: string): PnCounterField {
-    return this.handle(name, 'counter', (state) => new PnCounterField(state, this.host));
+    return this.handle(name, 'counter') as PnCounterField;
   }
 
-  private handle<K extends FieldKind, H extends FieldHandle>(name: string, kind: K, build: (state: FieldStateOf<K>) => H): H {
+  /** The handle of field `name` (of type `kind`), declaring the field when new. */
+  private handle(name: string, kind: FieldKind): FieldHandle {
     const existing = this.fields.get(name);
     if (existing !== undefined && existing.kind !== kind) throw new FieldTypeError(name, existing.kind, kind);
-    // A new field is part of the replicated state: declared inside a transaction (its own, if none
-    // is open) so that peers learn it from an update even before it holds anything.
-    const state = (existing ?? this.transact(() => this.declareField({ name, kind }, true))) as FieldStateOf<K>;
-    let handle = this.handles.get(name);
+    const handles = (this.handles ??= new Map());
+    let handle = handles.get(name);
     if (handle === undefined) {
-      handle = build(state);
-      this.handles.set(name, handle);
+      // A new field is part of the replicated state: declared inside a transaction (its own, if
+      // none is open) so that peers learn it from an update even before it holds anything.
+      const state = existing ?? this.declareFieldLocally(name, kind);
+      handle = buildHandle(state, (this.host ??= new Doc.Host(this)));
+      handles.set(name, handle);
     }
-    return handle as H;
+    return handle;
+  }
+
+  private declareFieldLocally(name: string, kind: FieldKind): FieldState {
+    if (this.transaction !== null) return this.declareField({ name, kind }, true);
+    this.beginTransaction(true, undefined);
+    try {
+      return this.declareField({ name, kind }, true);
+    } finally {
+      this.endTransaction();
+    }
   }
 
   // ---- events and transactions ----
@@ -172,13 +234,13 @@ export class Doc extends DocCore {
   on(event: 'update', listener: UpdateListener): () => void;
   on(event: 'change', listener: ChangeListener): () => void;
   on(event: 'update' | 'change', listener: UpdateListener | ChangeListener): () => void {
-    const set = (event === 'update' ? this.updateListeners : this.changeListeners) as Set<UpdateListener | ChangeListener>;
+    const set = (event === 'update' ? (this.updateListeners ??= new Set()) : (this.changeListeners ??= new Set())) as Set<UpdateListener | ChangeListener>;
     set.add(listener);
     return () => set.delete(listener);
   }
 
   off(event: 'update' | 'change', listener: UpdateListener | ChangeListener): void {
-    (event === 'update' ? this.updateListeners : this.changeListeners).delete(listener as never);
+    (event === 'update' ? this.updateListeners : this.changeListeners)?.delete(listener as never);
   }
 
   /** Runs `fn` as one transaction (nested calls join the outer one) and returns its result. */
@@ -202,14 +264,14 @@ export class Doc extends DocCore {
    * transaction hears from the next one on.
    */
   private beginTransaction(local: boolean, origin: unknown): void {
-    const encoding = local && this.updateListeners.size > 0;
+    const encoding = local && this.updateListeners !== null && this.updateListeners.size > 0;
     this.transaction = {
       local,
       origin,
       startClock: this.ownLog().clock,
       localDeletes: encoding ? [] : null,
       localOps: encoding ? [] : null,
-      records: this.changeListeners.size > 0 || this.textListenerCount > 0 ? new Map() : null,
+      records: (this.changeListeners !== null && this.changeListeners.size > 0) || this.textListenerCount > 0 ? new Map() : null,
     };
   }
 
@@ -220,34 +282,33 @@ export class Doc extends DocCore {
     // Own ops that arrived from elsewhere (our own earlier state) are not local changes to take.
     if (!tx.local && own.clock > tx.startClock && this.takenClock === tx.startClock) this.takenClock = own.clock;
     let update: Uint8Array | null = null;
-    if (tx.localOps !== null && tx.localDeletes !== null && (own.clock > tx.startClock || tx.localDeletes.length > 0 || this.unsentFields.size > 0)) {
+    if (tx.localOps !== null && tx.localDeletes !== null && (own.clock > tx.startClock || tx.localDeletes.length > 0 || this.unsentFields !== null)) {
       const ops = tx.localOps;
       if (ops.length === 0 || ops[0]!.clock !== tx.startClock || own.clock !== tx.startClock + ops.reduce((n, op) => n + opLength(op), 0)) {
         // Remote ops of our own replica were applied inside the transaction: re-read the log.
         ops.length = 0;
         collectLogOps(own, tx.startClock, own.clock, ops);
       }
-      const fields: FieldRef[] = [];
-      for (const field of this.unsentFields) fields.push(field);
-      this.unsentFields.clear();
+      const fields: FieldRef[] = this.unsentFields ?? [];
+      this.unsentFields = null;
       for (const op of ops) {
         if (op.kind === 'skip') continue;
         const field = this.fields.get(op.field.name)!;
         if (!fields.includes(field)) fields.push(field);
       }
-      update = encodeUpdate({ fields, replicas: [{ replica: this.replicaId, ops }], deletes: normalizeRanges(tx.localDeletes) }, this.scratch);
+      update = encodeUpdate({ fields, replicas: [{ replica: this.replicaId, ops }], deletes: normalizeRanges(tx.localDeletes) }, (this.scratch ??= new Encoder(64)));
     }
     const changes = tx.records !== null && tx.records.size > 0 ? this.collectChanges(tx.records) : [];
     if (changes.length > 0) {
       const event: ChangeEvent = { local: tx.local, origin: tx.origin, changes };
       for (const change of changes) {
         if (change.kind !== 'text') continue;
-        const listeners = this.textListeners.get(this.fields.get(change.field)!);
+        const listeners = this.textListeners?.get(this.fields.get(change.field)!);
         if (listeners !== undefined) for (const listener of [...listeners]) listener(change.deltas, event);
       }
-      for (const listener of [...this.changeListeners]) listener(event);
+      if (this.changeListeners !== null) for (const listener of [...this.changeListeners]) listener(event);
     }
-    if (update !== null) for (const listener of [...this.updateListeners]) listener(update, tx.origin);
+    if (update !== null) for (const listener of [...this.updateListeners!]) listener(update, tx.origin);
   }
 
   private collectChanges(records: Transaction['records'] & {}): FieldChange[] {
@@ -286,10 +347,11 @@ export class Doc extends DocCore {
   }
 
   private observeText(field: FieldState, listener: TextListener): () => void {
-    let set = this.textListeners.get(field);
+    const textListeners = (this.textListeners ??= new Map());
+    let set = textListeners.get(field);
     if (set === undefined) {
       set = new Set();
-      this.textListeners.set(field, set);
+      textListeners.set(field, set);
     }
     if (!set.has(listener)) {
       set.add(listener);
@@ -405,7 +467,7 @@ export class Doc extends DocCore {
    * every causally ready operation and buffers the rest. Idempotent and order-insensitive.
    */
   apply(update: Uint8Array, origin?: unknown): void {
-    if (update[0] === STATE_VERSION && this.transaction === null && isEmptyForBulk(this.fields, this.logs, this.deleteSet, this.pending)) {
+    if (update[0] === STATE_VERSION && this.transaction === null && isEmptyForBulk(this.fields, this.logs, this.deleteSet, this.pending ?? NO_PENDING)) {
       // A full state into an empty replica: validate it all, then build it in bulk as `load` does.
       const state = decodeState(update);
       for (const [, timeline] of state.timeline) {
@@ -434,7 +496,7 @@ export class Doc extends DocCore {
       }
       return;
     }
-    const decoded = decodeUpdate(update, this.fieldTables);
+    const decoded = decodeUpdate(update, (this.fieldTables ??= new FieldTableCache()));
     this.validate(decoded);
     if (this.transaction !== null) return this.integrateUpdate(decoded);
     this.beginTransaction(false, origin);
@@ -458,7 +520,7 @@ export class Doc extends DocCore {
     if (deletes === null) throw new LocalChangesNotTrackedError();
     const own = this.ownLog();
     const from = this.takenClock;
-    if (own.clock === from && deletes.length === 0 && this.fieldsSinceTake.size === 0) return null;
+    if (own.clock === from && deletes.length === 0 && this.fieldsSinceTake === null) return null;
     const inserts = this.insertsSinceTake!;
     const allDeletes = deletes.length <= 1 ? deletes : normalizeRanges(deletes);
     let ops: Op[];
@@ -485,9 +547,9 @@ export class Doc extends DocCore {
       if (cursor < own.clock) collectLogOps(own, cursor, own.clock, ops);
     }
     const fields = fieldsOf(this.fieldsSinceTake, ops);
-    const update = encodeUpdate({ fields, replicas: ops.length > 0 ? [{ replica: this.replicaId, ops }] : [], deletes: allDeletes }, this.scratch);
+    const update = encodeUpdate({ fields, replicas: ops.length > 0 ? [{ replica: this.replicaId, ops }] : [], deletes: allDeletes }, (this.scratch ??= new Encoder(64)));
     this.takenClock = own.clock;
-    if (this.fieldsSinceTake.size > 0) this.fieldsSinceTake.clear();
+    this.fieldsSinceTake = null;
     // Fresh empty literals (no storage until the next edit; emptying in place costs a runtime call).
     if (deletes.length > 0) this.localDeletesSinceTake = [];
     if (inserts.length > 0) this.insertsSinceTake = [];
@@ -510,14 +572,14 @@ export class Doc extends DocCore {
   /** Every op the peer with state vector `sv` lacks (pending ones included), plus the whole delete set. */
   diff(sv: VersionVector | ReadonlyMap<number, number> | Uint8Array): Uint8Array {
     const vector: ReadonlyMap<number, number> = sv instanceof Uint8Array ? decodeStateVector(sv) : sv;
-    const replicas = [...new Set<ReplicaId>([...this.logs.keys(), ...this.pending.keys()])].sort((a, b) => a - b);
+    const replicas = [...new Set<ReplicaId>([...this.logs.keys(), ...(this.pending?.keys() ?? [])])].sort((a, b) => a - b);
     const out: ReplicaOps[] = [];
     for (const replica of replicas) {
       const from = vector.get(replica) ?? 0;
       const ops: Op[] = [];
       const log = this.logs.get(replica);
       if (log !== undefined && log.clock > from) collectLogOps(log, from, log.clock, ops);
-      for (const op of this.pending.get(replica) ?? []) {
+      for (const op of this.pending?.get(replica) ?? []) {
         if (op.clock + opLength(op) <= from) continue;
         appendOp(ops, op.clock < from ? trimFront(op, from) : op);
       }
@@ -536,11 +598,11 @@ export class Doc extends DocCore {
       texts.set(field.name, spans);
     }
     const rest: ReplicaOps[] = [];
-    for (const replica of [...new Set<ReplicaId>([...this.logs.keys(), ...this.pending.keys()])].sort((a, b) => a - b)) {
+    for (const replica of [...new Set<ReplicaId>([...this.logs.keys(), ...(this.pending?.keys() ?? [])])].sort((a, b) => a - b)) {
       const ops: Op[] = [];
       const log = this.logs.get(replica);
       if (log !== undefined) collectNonTextOps(log, ops);
-      for (const op of this.pending.get(replica) ?? []) appendOp(ops, op);
+      for (const op of this.pending?.get(replica) ?? []) appendOp(ops, op);
       if (ops.length > 0) rest.push({ replica, ops });
     }
     return encodeState({ fields: [...this.fields.values()], texts, rest, deletes: this.deleteSet.ranges() });
@@ -549,7 +611,7 @@ export class Doc extends DocCore {
   /** Operations held for missing dependencies. */
   pendingCount(): number {
     let count = 0;
-    for (const queue of this.pending.values()) count += queue.length;
+    if (this.pending !== null) for (const queue of this.pending.values()) count += queue.length;
     return count;
   }
 
@@ -582,11 +644,10 @@ export class Doc extends DocCore {
   }
 }
 
-/** The fields an update must name: `declared` (new fields), then those `ops` use, each once. */
-function fieldsOf(declared: ReadonlySet<FieldRef>, ops: readonly Op[]): FieldRef[] {
-  if (declared.size === 0 && ops.length === 1 && ops[0]!.kind !== 'skip') return [ops[0]!.field];
-  const fields: FieldRef[] = [];
-  for (const field of declared) fields.push(field);
+/** The fields an update must name: `declared` (new fields, null for none), then those `ops` use, each once. */
+function fieldsOf(declared: readonly FieldRef[] | null, ops: readonly Op[]): FieldRef[] {
+  if (declared === null && ops.length === 1 && ops[0]!.kind !== 'skip') return [ops[0]!.field];
+  const fields: FieldRef[] = declared === null ? [] : declared.slice();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     if (op.kind !== 'skip' && !fields.includes(op.field)) fields.push(op.field);

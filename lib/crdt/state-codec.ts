@@ -459,13 +459,13 @@ function deletedBoundsOf(spans: readonly Span[]): number[] {
   return bounds;
 }
 
-/** Bits per pass of the radix sort in `clockOrder`. */
+/** Most bits per pass of the radix sort in `clockOrder`. */
 const RADIX_BITS = 11;
 
 /**
  * The order of `spans[from .. from + count)` by clock (stable), as offsets from `from`: an LSD
- * radix sort of the clocks (a few linear passes; `RADIX_BITS` bits each) when they fit 31 bits
- * (always, in practice), else a comparison sort.
+ * radix sort of the clocks (a few linear passes of at most `RADIX_BITS` bits each) when they fit
+ * 31 bits (always, in practice), else a comparison sort.
  */
 function clockOrder(spans: readonly Span[], from: number, count: number): Int32Array {
   const clocks = new Int32Array(count);
@@ -480,24 +480,36 @@ function clockOrder(spans: readonly Span[], from: number, count: number): Int32A
     clocks[i] = clock;
   }
   let order = new Int32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  if (sorted) return order;
-  if (max > 0x7fff_ffff) return Int32Array.from(Array.from(order).sort((a, b) => spans[from + a]!.clock - spans[from + b]!.clock || a - b));
-  // One stable counting pass per digit, lowest first.
+  if (sorted || max > 0x7fff_ffff) {
+    for (let i = 0; i < count; i++) order[i] = i;
+    if (sorted) return order;
+    return Int32Array.from(Array.from(order).sort((a, b) => spans[from + a]!.clock - spans[from + b]!.clock || a - b));
+  }
+  // Equal digits, as few passes as the largest clock needs; one stable counting pass per digit, lowest first.
+  const width = 32 - Math.clz32(max);
+  const passes = Math.ceil(width / RADIX_BITS);
+  const digitBits = Math.ceil(width / passes);
+  const mask = (1 << digitBits) - 1;
+  const counts = new Int32Array(1 << digitBits);
   let next = new Int32Array(count);
-  const counts = new Int32Array(1 << RADIX_BITS);
-  for (let shift = 0; shift < 31 && max >>> shift > 0; shift += RADIX_BITS) {
+  for (let pass = 0; pass < passes; pass++) {
+    const shift = pass * digitBits;
     counts.fill(0);
-    for (let i = 0; i < count; i++) counts[(clocks[order[i]!]! >>> shift) & ((1 << RADIX_BITS) - 1)]!++;
+    // The first pass reads the clocks in place (its order is the identity).
+    if (pass === 0) for (let i = 0; i < count; i++) counts[(clocks[i]! >>> shift) & mask]!++;
+    else for (let i = 0; i < count; i++) counts[(clocks[order[i]!]! >>> shift) & mask]!++;
     let position = 0;
     for (let digit = 0; digit < counts.length; digit++) {
       const size = counts[digit]!;
       counts[digit] = position;
       position += size;
     }
-    for (let i = 0; i < count; i++) {
-      const at = order[i]!;
-      next[counts[(clocks[at]! >>> shift) & ((1 << RADIX_BITS) - 1)]!++] = at;
+    if (pass === 0) for (let i = 0; i < count; i++) next[counts[(clocks[i]! >>> shift) & mask]!++] = i;
+    else {
+      for (let i = 0; i < count; i++) {
+        const at = order[i]!;
+        next[counts[(clocks[at]! >>> shift) & mask]!++] = at;
+      }
     }
     const swap = order;
     order = next;

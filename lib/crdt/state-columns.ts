@@ -376,9 +376,12 @@ function decodeValues(bytes: Uint8Array, position: number, end: number, buffer: 
   // The values from the first one past 2^31 - 1 on, once there is one.
   let wide: number[] | null = null;
   for (let i = 0; i < count; i++) {
-    while (bits < 24 && position < end) {
-      buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
-      bits += 8;
+    // Codes are at most 12 bits: top the buffer up (to 24 bits or more) only below that.
+    if (bits < MAX_CODE_LENGTH) {
+      while (bits < 24 && position < end) {
+        buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
+        bits += 8;
+      }
     }
     const peek = bits >= MAX_CODE_LENGTH ? (buffer >>> (bits - MAX_CODE_LENGTH)) & (TABLE_SIZE - 1) : (buffer << (MAX_CODE_LENGTH - bits)) & (TABLE_SIZE - 1);
     const entry = table[peek]!;
@@ -393,6 +396,19 @@ function decodeValues(bytes: Uint8Array, position: number, end: number, buffer: 
     }
     // A bit length: the top bit, then the raw bits below it in pieces of at most 24, highest first.
     const width = symbol + widthOffset;
+    if (width <= WIDE_PIECE) {
+      // One piece (always, for values below 2^25): small-integer arithmetic only.
+      while (bits < WIDE_PIECE && position < end) {
+        buffer = ((buffer & ((1 << bits) - 1)) << 8) | bytes[position++]!;
+        bits += 8;
+      }
+      if (bits < width) throw new DecodeError(`${what} column truncated`, -1);
+      bits -= width;
+      const value = (1 << width) | ((buffer >>> bits) & ((1 << width) - 1));
+      if (wide === null) values[i] = value;
+      else wide[i] = value;
+      continue;
+    }
     let low = 0;
     for (let left = width; left > 0; ) {
       const piece = left - WIDE_PIECE * Math.floor((left - 1) / WIDE_PIECE);

@@ -105,6 +105,8 @@ function appendTimeline(target: LoadTarget, replica: ReplicaId, timeline: Replic
  * arrays and spans, so its optimized code outlives the decoded state (see `readSpans`).
  */
 function runEnd(spans: readonly Span[], fields: readonly FieldRef[] | null, from: number, limit: number): number {
+  // No op left and one field: the run is every span left (a walk over them in clock order would miss the cache at each).
+  if (fields === null && limit === Number.POSITIVE_INFINITY) return spans.length - 1;
   let i = from;
   if (fields === null) while (i + 1 < spans.length && spans[i + 1]!.clock < limit) i++;
   else while (i + 1 < spans.length && fields[i + 1] === fields[from] && spans[i + 1]!.clock < limit) i++;

@@ -390,7 +390,7 @@ function groupByReplica(texts: readonly { field: FieldRef; spans: Span[]; replic
     else if (spanReplica === replica) {
       timeline.set(replica, placeReplica(replica, all, allFields, allFields === null ? texts[0]!.field : null, starts[r]!, starts[r + 1]! - starts[r]!, ops));
       r++;
-    } else timeline.set(replica, { spans: [], spanFields: null, spanField: null, ops, spansReady: checkDisjoint(replica, [], ops), deletedBounds: [] });
+    } else timeline.set(replica, { spans: [], spanFields: null, spanField: null, ops, spansReady: checkDisjoint(replica, [], ops, []), deletedBounds: [] });
     if (opReplica === replica) k++;
   }
   return timeline;
@@ -422,8 +422,10 @@ function placeReplica(replica: number, all: readonly Span[], fields: readonly Fi
   const order = clockOrder(all, from, count);
   const spans = pick(all, from, order);
   const spanFields = fields === null ? null : pick(fields, from, order);
-  const spansReady = checkDisjoint(replica, spans, ops);
-  return { spans, spanFields, spanField: field, ops, spansReady, deletedBounds: deletedBoundsOf(spans) };
+  const deleted: number[] = [];
+  const spansReady = checkDisjoint(replica, spans, ops, deleted);
+  // A copy of exact size: the delete set keeps it.
+  return { spans, spanFields, spanField: field, ops, spansReady, deletedBounds: deleted.slice() };
 }
 
 /** `items[from + order[i]]` for each i. */
@@ -431,32 +433,6 @@ function pick<T>(items: readonly T[], from: number, order: ArrayLike<number>): T
   const out: T[] = new Array(order.length);
   for (let i = 0; i < order.length; i++) out[i] = items[from + order[i]!]!;
   return out;
-}
-
-/** The ranges of the deleted spans among `spans` (sorted by clock, disjoint) as canonical bounds. */
-function deletedBoundsOf(spans: readonly Span[]): number[] {
-  let count = 0;
-  let end = -1;
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i]!;
-    if (span.content !== null) continue;
-    if (span.clock !== end) count += 2;
-    end = span.clock + span.length;
-  }
-  const bounds: number[] = new Array(count);
-  let at = 0;
-  end = -1;
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i]!;
-    if (span.content !== null) continue;
-    if (span.clock !== end) {
-      bounds[at] = span.clock;
-      at += 2;
-    }
-    end = span.clock + span.length;
-    bounds[at - 1] = end;
-  }
-  return bounds;
 }
 
 /** Most bits per pass of the radix sort in `clockOrder`. */
@@ -520,26 +496,33 @@ function clockOrder(spans: readonly Span[], from: number, count: number): Int32A
 
 /**
  * Throws unless a replica's spans and ops hold each clock at most once; returns whether its spans
- * are ready for bulk placement (see `ReplicaTimeline.spansReady`).
+ * are ready for bulk placement (see `ReplicaTimeline.spansReady`). Pushes the bounds of its
+ * deleted spans (adjacent ones joined) to `deletedBounds`: one pass over the spans in clock order,
+ * which is not their order in memory (each visit is a cache miss on a large document).
  */
-function checkDisjoint(replica: number, spans: readonly Span[], ops: readonly Op[]): boolean {
+function checkDisjoint(replica: number, spans: readonly Span[], ops: readonly Op[], deletedBounds: number[]): boolean {
   let end = 0;
   let ready = true;
   // An op past a gap, or a text insert (pending), blocks every span after it.
   let blocked = false;
   let j = 0;
   for (let i = 0; i <= spans.length; i++) {
-    const clock = i < spans.length ? spans[i]!.clock : Number.POSITIVE_INFINITY;
+    const span = i < spans.length ? spans[i]! : null;
+    const clock = span !== null ? span.clock : Number.POSITIVE_INFINITY;
     for (; j < ops.length && ops[j]!.clock < clock; j++) {
       const op = ops[j]!;
       if (op.clock < end) throw new DecodeError(`replica ${replica} holds clock ${op.clock} twice`, -1);
       if (op.clock !== end || op.kind === 'insert') blocked = true;
       end = op.clock + opLength(op);
     }
-    if (i === spans.length) break;
+    if (span === null) break;
     if (clock < end) throw new DecodeError(`replica ${replica} holds clock ${clock} twice`, -1);
     if (clock !== end || blocked) ready = false;
-    end = clock + spans[i]!.length;
+    end = clock + span.length;
+    if (span.content !== null) continue;
+    const last = deletedBounds.length - 1;
+    if (last > 0 && deletedBounds[last] === clock) deletedBounds[last] = end;
+    else deletedBounds.push(clock, end);
   }
   return ready;
 }

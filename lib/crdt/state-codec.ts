@@ -12,7 +12,7 @@ import { DecodeError } from '../codec/errors';
 import { normalizeRanges, subtractRanges, unionRanges } from './delete-set';
 import type { DocumentSpan } from './rga/bulk';
 import { NONE, Span } from './rga/span';
-import { ColumnReader, ColumnWriter } from './state-columns';
+import { ColumnReader, writeColumn } from './state-columns';
 import type { IdRange } from './rga/types';
 import { MAX_CLOCK, opLength, readFieldTable, readRanges, readReplicaOps, writeFieldTable, writeRanges, writeReplicaOps, type FieldRef, type Op, type ReplicaOps, type Update } from './update-codec';
 
@@ -109,16 +109,22 @@ export function walkTimeline(timeline: ReplicaTimeline, visitSpan: (span: Span, 
 }
 
 /** (replica, clock) -> span index, one numeric map per replica (string keys cost more than the encoding). */
-class IdToIndex {
-  private readonly byReplica = new Map<number, Map<number, number>>();
-  set(replica: number, clock: number, index: number): void {
-    let map = this.byReplica.get(replica);
-    if (map === undefined) this.byReplica.set(replica, (map = new Map()));
-    map.set(clock, index);
+type IdToIndex = Map<number, Map<number, number>>;
+
+/** Each span's index by its first character's id, or by its last one's when `atEnd`. */
+function indexSpans(spans: readonly DocumentSpan[], atEnd: boolean): IdToIndex {
+  const byReplica: IdToIndex = new Map();
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    let map = byReplica.get(s.replica);
+    if (map === undefined) byReplica.set(s.replica, (map = new Map()));
+    map.set(atEnd ? s.clock + s.length - 1 : s.clock, i);
   }
-  get(replica: number, clock: number): number {
-    return this.byReplica.get(replica)?.get(clock) ?? -1;
-  }
+  return byReplica;
+}
+
+function lookupIndex(map: IdToIndex, replica: number, clock: number): number {
+  return map.get(replica)?.get(clock) ?? -1;
 }
 
 /**
@@ -160,7 +166,7 @@ export function encodeState(input: StateInput): Uint8Array {
   const fieldIndex = writeFieldTable(encoder, input.fields);
   const textNames = [...input.texts.keys()].sort((a, b) => fieldIndex.get(a)! - fieldIndex.get(b)!);
   const replicaSet = new Set<number>();
-  for (const spans of input.texts.values()) for (const s of spans) replicaSet.add(s.replica);
+  for (const spans of input.texts.values()) addReplicas(spans, replicaSet);
   const replicas = [...replicaSet].sort((a, b) => a - b);
   const replicaIndex = new Map<number, number>();
   encoder.writeVarUint(replicas.length);
@@ -173,12 +179,7 @@ export function encodeState(input: StateInput): Uint8Array {
     const spans = input.texts.get(name)!;
     encoder.writeVarUint(fieldIndex.get(name)!);
     encoder.writeVarUint(spans.length);
-    const parts: string[] = [];
-    for (const s of spans) {
-      if (s.content !== null) parts.push(s.content);
-      else deletedSpans.push({ replica: s.replica, clock: s.clock, length: s.length });
-    }
-    encoder.writeCodeUnits(parts.join(''));
+    encoder.writeCodeUnits(visibleText(spans, deletedSpans));
     writeSpans(encoder, spans, replicaIndex);
   }
   writeReplicaOps(encoder, input.rest, fieldIndex);
@@ -187,53 +188,78 @@ export function encodeState(input: StateInput): Uint8Array {
   return encoder.toBytes();
 }
 
+/** Adds the replica of every span to `replicas`. */
+function addReplicas(spans: readonly DocumentSpan[], replicas: Set<number>): void {
+  for (let i = 0; i < spans.length; i++) replicas.add(spans[i]!.replica);
+}
+
+/** The contents of the visible spans, joined; pushes the id range of each deleted span to `deleted`. */
+function visibleText(spans: readonly DocumentSpan[], deleted: IdRange[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    if (s.content !== null) parts.push(s.content);
+    else deleted.push({ replica: s.replica, clock: s.clock, length: s.length });
+  }
+  return parts.join('');
+}
+
 /** True when span `j` exists and starts with character (replica, clock). */
 function startsAt(spans: readonly DocumentSpan[], j: number, replica: number, clock: number): boolean {
   const span = spans[j];
   return span !== undefined && span.replica === replica && span.clock === clock;
 }
 
-/** The span columns of one text field (names and order: `COLUMN_NAMES`). */
-interface SpanColumnWriters {
-  readonly kinds: ColumnWriter;
-  readonly lengths: ColumnWriter;
-  readonly continuations: ColumnWriter;
-  readonly replicas: ColumnWriter;
-  readonly clocks: ColumnWriter;
-  readonly lefts: ColumnWriter;
-  readonly rights: ColumnWriter;
+/**
+ * The span columns of one text field (names and order: `COLUMN_NAMES`): their values are
+ * gathered by `fillSpanColumns`, a plain function of arrays and spans (its optimized code then
+ * outlives each encoding's objects, see `readSpans`), then each is written as one block.
+ */
+function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaIndex: Map<number, number>): void {
+  const kinds: number[] = [];
+  const lengths: number[] = [];
+  const continuations: number[] = [];
+  const replicas: number[] = [];
+  const clocks: number[] = [];
+  const lefts: number[] = [];
+  const rights: number[] = [];
+  fillSpanColumns(spans, replicaIndex, kinds, lengths, continuations, replicas, clocks, lefts, rights);
+  writeColumn(encoder, KIND_DIRECT, kinds);
+  writeColumn(encoder, SMALL_DIRECT, lengths);
+  writeColumn(encoder, SMALL_DIRECT, continuations);
+  writeColumn(encoder, SMALL_DIRECT, replicas);
+  writeColumn(encoder, SMALL_DIRECT, clocks);
+  writeColumn(encoder, SMALL_DIRECT, lefts);
+  writeColumn(encoder, SMALL_DIRECT, rights);
 }
 
-function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaIndex: Map<number, number>): void {
+/** Pushes the column values of `spans` (one text field, in document order) to the seven columns. */
+function fillSpanColumns(
+  spans: readonly DocumentSpan[],
+  replicaIndex: Map<number, number>,
+  kinds: number[],
+  lengths: number[],
+  continuations: number[],
+  replicas: number[],
+  clocks: number[],
+  lefts: number[],
+  rights: number[],
+): void {
   const n = spans.length;
-  const columns: SpanColumnWriters = {
-    kinds: new ColumnWriter(KIND_DIRECT),
-    lengths: new ColumnWriter(SMALL_DIRECT),
-    continuations: new ColumnWriter(SMALL_DIRECT),
-    replicas: new ColumnWriter(SMALL_DIRECT),
-    clocks: new ColumnWriter(SMALL_DIRECT),
-    lefts: new ColumnWriter(SMALL_DIRECT),
-    rights: new ColumnWriter(SMALL_DIRECT),
-  };
   // id -> index maps, built on the first origin that is neither implied nor a few spans away.
   let starts: IdToIndex | null = null;
   let ends: IdToIndex | null = null;
-  const buildMap = (atEnd: boolean): IdToIndex => {
-    const map = new IdToIndex();
-    spans.forEach((s, i) => map.set(s.replica, atEnd ? s.clock + s.length - 1 : s.clock, i));
-    return map;
-  };
   // Origins are looked for by scanning, within a budget of a few steps per span, then through maps.
   let budget = 8 * n;
   const endingAt = (replica: number, clock: number, before: number): number => {
     for (let j = before - 1; j >= 0 && budget > 0; j--, budget--) if (spans[j]!.replica === replica && spans[j]!.clock + spans[j]!.length - 1 === clock) return j;
-    ends ??= buildMap(true);
-    return ends.get(replica, clock);
+    ends ??= indexSpans(spans, true);
+    return lookupIndex(ends, replica, clock);
   };
   const startingAt = (replica: number, clock: number, after: number): number => {
     for (let j = after + 1; j < n && budget > 0; j++, budget--) if (spans[j]!.replica === replica && spans[j]!.clock === clock) return j;
-    starts ??= buildMap(false);
-    return starts.get(replica, clock);
+    starts ??= indexSpans(spans, false);
+    return lookupIndex(starts, replica, clock);
   };
   const predictedRight = predictions(
     spans.map((s) => s.replica),
@@ -254,8 +280,8 @@ function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaInd
       s.rightClock === previous.rightClock &&
       (s.content === null) !== (previous.content === null)
     ) {
-      columns.kinds.write(CONTINUATION);
-      columns.continuations.write(s.length - 1);
+      kinds.push(CONTINUATION);
+      continuations.push(s.length - 1);
       previous = s;
       continue;
     }
@@ -286,30 +312,24 @@ function writeSpans(encoder: Encoder, spans: readonly DocumentSpan[], replicaInd
     const replica = replicaIndex.get(s.replica)!;
     const replicaImplied = replica === previousReplica;
     flags |= (leftKind << LEFT_SHIFT) | (rightKind << RIGHT_SHIFT) | (s.clock !== base ? CLOCK_EXPLICIT : 0) | (replicaImplied ? 0 : REPLICA_EXPLICIT);
-    columns.kinds.write(flags);
-    columns.lengths.write(s.length - 1);
-    if (!replicaImplied) columns.replicas.write(replica);
-    if (s.clock !== base) columns.clocks.write(s.clock - base - 1);
-    if (leftKind === LEFT_EXPLICIT) writeOriginRef(columns.lefts, leftIndex >= 0 ? i - leftIndex : -1, s.leftReplica, s.leftClock, replicaIndex);
-    if (rightKind === RIGHT_EXPLICIT) writeOriginRef(columns.rights, rightIndex >= 0 ? rightIndex - i : -1, s.rightReplica, s.rightClock, replicaIndex);
+    kinds.push(flags);
+    lengths.push(s.length - 1);
+    if (!replicaImplied) replicas.push(replica);
+    if (s.clock !== base) clocks.push(s.clock - base - 1);
+    if (leftKind === LEFT_EXPLICIT) pushOriginRef(lefts, leftIndex >= 0 ? i - leftIndex : -1, s.leftReplica, s.leftClock, replicaIndex);
+    if (rightKind === RIGHT_EXPLICIT) pushOriginRef(rights, rightIndex >= 0 ? rightIndex - i : -1, s.rightReplica, s.rightClock, replicaIndex);
     previous = s;
     previousReplica = replica;
   }
-  columns.kinds.writeTo(encoder);
-  columns.lengths.writeTo(encoder);
-  columns.continuations.writeTo(encoder);
-  columns.replicas.writeTo(encoder);
-  columns.clocks.writeTo(encoder);
-  columns.lefts.writeTo(encoder);
-  columns.rights.writeTo(encoder);
 }
 
 /** An explicit origin: a span distance `k >= 2` (distance 1 has its own flag) as `k - 1`, or 0 then a replica index and the clock (an origin inside a span). */
-function writeOriginRef(column: ColumnWriter, distance: number, replica: number, clock: number, replicaIndex: Map<number, number>): void {
-  if (distance > 1) return column.write(distance - 1);
-  column.write(0);
-  column.write(replicaIndex.get(replica)!);
-  column.write(clock);
+function pushOriginRef(column: number[], distance: number, replica: number, clock: number, replicaIndex: Map<number, number>): void {
+  if (distance > 1) {
+    column.push(distance - 1);
+    return;
+  }
+  column.push(0, replicaIndex.get(replica)!, clock);
 }
 
 /** Decodes and validates a full state; throws `DecodeError` on anything malformed. */

@@ -45,7 +45,7 @@ function alphabetSize(direct: number): number {
  * when the tree is too deep the frequencies are flattened and it is built again. Deterministic:
  * ties go to the lower symbol.
  */
-function codeLengths(frequencies: readonly number[]): Uint8Array {
+function codeLengths(frequencies: ArrayLike<number>): Uint8Array {
   const lengths = new Uint8Array(frequencies.length);
   const used: number[] = [];
   for (let s = 0; s < frequencies.length; s++) if (frequencies[s]! > 0) used.push(s);
@@ -103,97 +103,120 @@ function canonicalCodes(lengths: Uint8Array): Uint32Array {
   return codes;
 }
 
-/** Writes bits most significant first. */
-class BitWriter {
-  private bytes = new Uint8Array(256);
-  private length = 0;
-  /** Pending bits, the last `filled` (< 8) of them not yet written. */
-  private current = 0;
-  private filled = 0;
-
-  /** Appends the low `count` bits of `value` (count <= 24). */
-  write(value: number, count: number): void {
-    let current = ((this.current << count) | (value & ((1 << count) - 1))) >>> 0;
-    let filled = this.filled + count;
-    while (filled >= 8) {
-      filled -= 8;
-      this.pushByte((current >>> filled) & 0xff);
-    }
-    this.current = current & ((1 << filled) - 1);
-    this.filled = filled;
-  }
-
-  /** Appends a value below `2^count` (count <= 53) in pieces of at most 24 bits, the highest first. */
-  writeWide(value: number, count: number): void {
-    for (let low = WIDE_PIECE * Math.floor((count - 1) / WIDE_PIECE); low >= 0 && count > 0; low -= WIDE_PIECE) {
-      this.write(Math.floor(value / 2 ** low) % 2 ** (count - low), count - low);
-      count = low;
-    }
-  }
-
-  finish(): Uint8Array {
-    if (this.filled > 0) this.write(0, 8 - this.filled);
-    return this.bytes.subarray(0, this.length);
-  }
-
-  private pushByte(byte: number): void {
-    if (this.length === this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2);
-      grown.set(this.bytes);
-      this.bytes = grown;
-    }
-    this.bytes[this.length++] = byte;
-  }
-}
-
-/** Collects a column's values, then writes it as one block. */
+/** Collects a column's values, then writes it as one block (`writeColumn`). */
 export class ColumnWriter {
   private readonly values: number[] = [];
-  private readonly frequencies: number[];
 
   /** `direct`: a power of two; values below it are symbols of their own. */
-  constructor(private readonly direct: number) {
-    this.frequencies = new Array<number>(alphabetSize(direct)).fill(0);
-  }
+  constructor(private readonly direct: number) {}
 
   write(value: number): void {
     this.values.push(value);
-    this.frequencies[this.symbolOf(value)]!++;
   }
 
   /** Appends the block to `encoder`. */
   writeTo(encoder: Encoder): void {
-    if (this.values.length === 0) {
-      encoder.writeVarUint(0);
-      return;
-    }
-    const lengths = codeLengths(this.frequencies);
-    const codes = canonicalCodes(lengths);
-    let alphabet = lengths.length;
-    while (lengths[alphabet - 1] === 0) alphabet--;
-    const bits = new BitWriter();
-    for (let s = 0; s < alphabet; s++) bits.write(lengths[s]!, 4);
-    for (const value of this.values) {
-      const symbol = this.symbolOf(value);
-      bits.write(codes[symbol]!, lengths[symbol]!);
-      if (symbol >= this.direct) {
-        const width = bitLength(value) - 1;
-        bits.writeWide(value - 2 ** width, width);
-      }
-    }
-    const body = bits.finish();
-    const head = new Encoder(8);
-    head.writeVarUint(this.values.length);
-    head.writeVarUint(alphabet);
-    const headBytes = head.toBytes();
-    encoder.writeVarUint(headBytes.length + body.length);
-    encoder.writeRaw(headBytes);
-    encoder.writeRaw(body);
+    writeColumn(encoder, this.direct, this.values);
   }
+}
 
-  private symbolOf(value: number): number {
-    return value < this.direct ? value : this.direct + bitLength(value) - bitLength(this.direct);
+/**
+ * Appends the block of a column holding `values` to `encoder` (`direct`: a power of two; values
+ * below it are symbols of their own). The per-value loops are plain functions of arrays and
+ * typed arrays (`countSymbols`, `packCodes`): their optimized code depends on no object that dies
+ * with the encoding, so the GCs between two encodes do not throw it away ('weak objects').
+ */
+export function writeColumn(encoder: Encoder, direct: number, values: readonly number[]): void {
+  if (values.length === 0) {
+    encoder.writeVarUint(0);
+    return;
   }
+  const lengths = codeLengths(countSymbols(values, direct));
+  const codes = canonicalCodes(lengths);
+  let alphabet = lengths.length;
+  while (lengths[alphabet - 1] === 0) alphabet--;
+  const body = packCodes(values, direct, codes, lengths, alphabet);
+  const head = new Encoder(8);
+  head.writeVarUint(values.length);
+  head.writeVarUint(alphabet);
+  const headBytes = head.toBytes();
+  encoder.writeVarUint(headBytes.length + body.length);
+  encoder.writeRaw(headBytes);
+  encoder.writeRaw(body);
+}
+
+/** The symbol of `value`: itself below `direct`, else its bit length (offset past the direct symbols). */
+function symbolOf(value: number, direct: number): number {
+  return value < direct ? value : direct + bitLength(value) - bitLength(direct);
+}
+
+/** How often each symbol occurs among `values`. */
+function countSymbols(values: readonly number[], direct: number): Float64Array {
+  const frequencies = new Float64Array(alphabetSize(direct));
+  for (let i = 0; i < values.length; i++) frequencies[symbolOf(values[i]!, direct)]!++;
+  return frequencies;
+}
+
+/**
+ * The bits of a block after its head: the `alphabet` 4-bit code lengths, then each value's code
+ * (and raw bits below the top bit of a bit-length symbol), most significant bit first, zero-padded
+ * to a byte.
+ */
+function packCodes(values: readonly number[], direct: number, codes: Uint32Array, lengths: Uint8Array, alphabet: number): Uint8Array {
+  // Upper bound: 4 bits per code length, at most 12 + 53 bits per value.
+  let out = new Uint8Array(Math.ceil((alphabet * 4 + values.length * 16) / 8) + 8);
+  let size = 0;
+  /** Pending bits, the last `filled` (< 8) of them not yet written. */
+  let current = 0;
+  let filled = 0;
+  for (let i = -alphabet; i < values.length; i++) {
+    let code: number;
+    let codeLength: number;
+    let value = 0;
+    let width = 0;
+    if (i < 0) {
+      code = lengths[alphabet + i]!;
+      codeLength = 4;
+    } else {
+      value = values[i]!;
+      const symbol = symbolOf(value, direct);
+      code = codes[symbol]!;
+      codeLength = lengths[symbol]!;
+      if (symbol >= direct) width = bitLength(value) - 1;
+    }
+    if (size + 16 > out.length) {
+      const grown = new Uint8Array(out.length * 2);
+      grown.set(out);
+      out = grown;
+    }
+    // The code (at most 12 bits), then the raw bits below the top bit in pieces of at most 24, highest first.
+    current = ((current << codeLength) | code) >>> 0;
+    filled += codeLength;
+    while (filled >= 8) {
+      filled -= 8;
+      out[size++] = (current >>> filled) & 0xff;
+    }
+    current &= (1 << filled) - 1;
+    for (let low = WIDE_PIECE * Math.floor((width - 1) / WIDE_PIECE); low >= 0 && width > 0; low -= WIDE_PIECE) {
+      const count = width - low;
+      const piece = Math.floor(value / POWERS_OF_TWO[low]!) % POWERS_OF_TWO[count]!;
+      if (size + 8 > out.length) {
+        const grown = new Uint8Array(out.length * 2);
+        grown.set(out);
+        out = grown;
+      }
+      current = ((current << count) | piece) >>> 0;
+      filled += count;
+      while (filled >= 8) {
+        filled -= 8;
+        out[size++] = (current >>> filled) & 0xff;
+      }
+      current &= (1 << filled) - 1;
+      width = low;
+    }
+  }
+  if (filled > 0) out[size++] = (current << (8 - filled)) & 0xff;
+  return out.subarray(0, size);
 }
 
 /** Reads a column written by `ColumnWriter` with the same `direct`. */

@@ -8,7 +8,7 @@
  */
 import { Rga } from './rga';
 import { ReferenceRga } from './reference';
-import { NONE, type Span, spanContinues } from './span';
+import { NONE, Span, spanContinues, type SpanIds } from './span';
 import type { Sequence } from './types';
 
 /**
@@ -28,25 +28,31 @@ export interface DocumentSpan {
 }
 
 /** True when `next` continues `head`: same replica, next clock, origin left = head's last, same origin right and deletedness. */
-function continues(head: DocumentSpan, next: DocumentSpan): boolean {
+function continues(head: SpanIds & { readonly content: string | null }, next: SpanIds & { readonly content: string | null }): boolean {
   return spanContinues(head, next) && (head.content === null) === (next.content === null);
 }
 
-function pushSpan(out: DocumentSpan[], span: DocumentSpan): void {
+/**
+ * Appends span `s` to `out`, merged into the last one when it continues it. The list holds
+ * `Span`s of its own (never the tree's, which it changes): a class whose map lives as long as any
+ * document does, so the optimized code of this per-span loop survives between encodings (an
+ * object literal's map dies with the list at the next GC, 'weak objects').
+ */
+function pushSpan(out: Span[], s: SpanIds & { readonly content: string | null }): void {
   const last = out[out.length - 1];
-  if (last !== undefined && continues(last, span)) {
-    last.length += span.length;
-    if (last.content !== null) last.content += span.content as string;
+  if (last !== undefined && continues(last, s)) {
+    if (last.content !== null) last.content += s.content as string;
+    else last.length += s.length;
     return;
   }
-  out.push(span);
+  out.push(new Span(s.replica, s.clock, s.length, s.leftReplica, s.leftClock, s.rightReplica, s.rightClock, s.content));
 }
 
 /** The spans of `sequence` in document order, maximally merged; null for a `Sequence` this file does not know. */
 export function documentSpans(sequence: Sequence): DocumentSpan[] | null {
-  const out: DocumentSpan[] = [];
+  const out: Span[] = [];
   if (sequence instanceof Rga) {
-    sequence.forEachSpan((s) => pushSpan(out, { replica: s.replica, clock: s.clock, length: s.length, leftReplica: s.leftReplica, leftClock: s.leftClock, rightReplica: s.rightReplica, rightClock: s.rightClock, content: s.content }));
+    sequence.forEachSpan((s) => pushSpan(out, s));
     return out;
   }
   if (sequence instanceof ReferenceRga) {

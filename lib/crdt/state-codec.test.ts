@@ -139,6 +139,30 @@ describe('full-state format', () => {
     expect(loaded.getText('body').toString()).toBe(text.toString());
   });
 
+  it('several text fields edited by several replicas load and apply in bulk like the document they came from', () => {
+    const a = new Doc({ replicaId: 21 });
+    const b = new Doc({ replicaId: 22 });
+    const random = new SeededRandom(21);
+    for (let round = 0; round < 30; round++) {
+      for (const doc of [a, b]) {
+        for (const name of ['title', 'body', 'notes']) {
+          const text = doc.getText(name);
+          if (random.chance(0.3) && text.length > 0) text.delete(random.int(text.length), 1);
+          else text.insert(random.int(text.length + 1), random.pick(['x', 'yz', ' word']));
+        }
+      }
+      a.apply(b.encode());
+      b.apply(a.encode());
+    }
+    const bytes = a.encode();
+    const expected = snapshot(a);
+    expect(snapshot(Doc.load(bytes, { replicaId: 23 }))).toEqual(expected);
+    const applied = new Doc({ replicaId: 24 });
+    applied.apply(bytes);
+    expect(snapshot(applied)).toEqual(expected);
+    expect(Doc.load(bytes, { replicaId: 25 }).encode()).toEqual(bytes);
+  });
+
   it('every truncation of a state is rejected with DecodeError', () => {
     const state = STATES[STATES.length - 1]!;
     for (let length = 0; length < state.length; length++) {

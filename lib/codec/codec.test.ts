@@ -224,6 +224,47 @@ describe('decoder robustness', () => {
     }
   });
 
+  it('writeString in place: byte lengths across the prefix-size edges (127/128, 16383/16384 bytes), after any offset, match TextEncoder', () => {
+    const textEncoder = new TextEncoder();
+    for (const units of [63, 64, 100, 127, 128, 5461, 6000, 8191, 8192, 16383, 16384]) {
+      // ASCII (prefix as guessed), 2-byte (the prefix grows past the guess), 3-byte, pairs, a lone surrogate (U+FFFD).
+      for (const sample of ['a'.repeat(units), 'é'.repeat(units), 'a'.repeat(units - 1) + '€', '😀'.repeat(units >> 1), 'b'.repeat(units - 1) + '\ud800', 'ab\uFFFD'.repeat(units / 3 + 1)]) {
+        for (const before of [0, 3, 61]) {
+          const encoder = new Encoder(8);
+          for (let i = 0; i < before; i++) encoder.writeByte(i);
+          encoder.writeString(sample);
+          encoder.writeByte(0x55);
+          const bytes = encoder.toBytes();
+          const utf8 = textEncoder.encode(sample);
+          const prefix = new Encoder();
+          prefix.writeVarUint(utf8.length);
+          expect(Buffer.compare(bytes.subarray(before), Buffer.concat([prefix.toBytes(), utf8, new Uint8Array([0x55])]))).toBe(0);
+          const decoder = new Decoder(bytes);
+          decoder.skip(before);
+          expect(decoder.readString()).toBe(new TextDecoder().decode(utf8));
+          expect(decoder.readByte()).toBe(0x55);
+        }
+      }
+    }
+  });
+
+  it('readString: long strings (lenient native decoder where the runtime has it) keep a real U+FFFD and reject invalid bytes anywhere', () => {
+    const long = 'x'.repeat(100);
+    for (const sample of [long + '\uFFFD', '\uFFFD' + long, long + '\uFFFD' + long]) {
+      const encoder = new Encoder();
+      encoder.writeString(sample);
+      expect(new Decoder(encoder.toBytes()).readString()).toBe(sample);
+    }
+    for (const bad of [[0xc3, 0x28], [0xff], [0x80], [0xed, 0xa0, 0x80], [0xc0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
+      for (const at of [0, 50, 100]) {
+        const body = [...Array<number>(at).fill(0x61), ...bad, ...Array<number>(100 - at).fill(0x62)];
+        const encoder = new Encoder();
+        encoder.writeVarUint(body.length);
+        expect(() => new Decoder(new Uint8Array([...encoder.toBytes(), ...body])).readString()).toThrow(DecodeError);
+      }
+    }
+  });
+
   it('"__proto__" keys decode as data, not as a prototype', () => {
     const value = JSON.parse('{"__proto__": {"polluted": true}}') as JsonValue;
     const encoder = new Encoder();

@@ -9,6 +9,14 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 /** Strings up to this many bytes are tried as ASCII in a loop before `TextDecoder`. */
 const SHORT_STRING = 32;
 
+/**
+ * Node's lenient native utf-8 decoder (`Buffer.prototype.utf8Slice`), where the runtime has it:
+ * about twice as fast as the fatal `TextDecoder` on long strings. It turns invalid bytes into
+ * U+FFFD, so a result without U+FFFD proves the bytes valid; one with it is decoded again by the
+ * fatal decoder, which tells a real U+FFFD from an invalid byte.
+ */
+const lenientUtf8Slice = (globalThis as { Buffer?: { prototype: { utf8Slice?: (this: Uint8Array, start: number, end: number) => string } } }).Buffer?.prototype.utf8Slice;
+
 /** Reads values written by `Encoder`. Invariant: `offset <= bytes.length`. */
 /** `bytes[from, end)` as a string when they are all ASCII, else null (the caller decodes utf-8). */
 function asciiBetween(bytes: Uint8Array, from: number, end: number): string | null {
@@ -162,11 +170,17 @@ export class Decoder {
         return ascii;
       }
     }
-    let decoded: string;
-    try {
-      decoded = textDecoder.decode(bytes.subarray(from, end));
-    } catch {
-      throw new DecodeError('invalid utf-8 string', start);
+    let decoded: string | null = null;
+    if (lenientUtf8Slice !== undefined) {
+      decoded = lenientUtf8Slice.call(bytes, from, end);
+      if (decoded.indexOf('\uFFFD') >= 0) decoded = null;
+    }
+    if (decoded === null) {
+      try {
+        decoded = textDecoder.decode(bytes.subarray(from, end));
+      } catch {
+        throw new DecodeError('invalid utf-8 string', start);
+      }
     }
     this.position = end;
     return decoded;

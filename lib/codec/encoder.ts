@@ -115,7 +115,45 @@ export class Encoder {
         return;
       }
     }
-    this.writeBytes(textEncoder.encode(value));
+    this.writeUtf8(value);
+  }
+
+  /**
+   * utf-8 of `value` after its byte length, encoded in place: one native call for ASCII text (room
+   * for one byte per unit first, more only when the text needs it), no intermediate array.
+   */
+  private writeUtf8(value: string): void {
+    const length = value.length;
+    const at = this.position;
+    // The byte length is at least the unit count: its prefix is at least this long.
+    const guess = varUintSize(length);
+    this.ensure(guess + length);
+    const start = at + guess;
+    const first = textEncoder.encodeInto(value, this.buffer.subarray(start));
+    let written = first.written;
+    if (first.read < length) {
+      // Not ASCII: room for the rest at 3 bytes per unit (a surrogate pair takes 4 for 2 units).
+      this.position = start + written;
+      this.ensure((length - first.read) * 3);
+      written += textEncoder.encodeInto(value.slice(first.read), this.buffer.subarray(start + written)).written;
+    }
+    const size = varUintSize(written);
+    if (size !== guess) {
+      // A longer prefix: move the bytes up (`ensure` keeps what lies below `position`).
+      this.position = start + written;
+      this.ensure(size - guess);
+      this.buffer.copyWithin(at + size, start, start + written);
+    }
+    // The prefix goes into the room left for it (no `ensure`: growing now would drop the bytes above `position`).
+    const buffer = this.buffer;
+    let position = at;
+    let rest = written;
+    while (rest > 0x7f) {
+      buffer[position++] = 0x80 | (rest & 0x7f);
+      rest = Math.floor(rest / 0x80);
+    }
+    buffer[position] = rest;
+    this.position = at + size + written;
   }
 
   /**
@@ -180,6 +218,16 @@ export class Encoder {
     next.set(this.buffer.subarray(0, this.position));
     this.buffer = next;
   }
+}
+
+/** Bytes of `value` as a varuint (`value` < 2^53). */
+function varUintSize(value: number): number {
+  let size = 1;
+  while (value > 0x7f) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
 }
 
 /** `String.prototype.isWellFormed` (ES2024) where the runtime has it: native, far faster on long strings. */

@@ -30,3 +30,28 @@ describe('Rga: resuming a scan after the last sibling placed with the same origi
     }
   });
 });
+
+describe('Rga: a remote backspace or forward delete next to its own tombstone', () => {
+  /** Spans in document order as (replica, clock, length, content). */
+  function spans(sequence: Rga): string[] {
+    const out: string[] = [];
+    sequence.forEachSpan((span) => out.push(`${span.replica}:${span.clock}+${span.length}=${span.content ?? '∅'}`));
+    return out;
+  }
+
+  it('leaves the same spans and deltas as the local delete (characters moved into the tombstone, no split)', () => {
+    for (const options of [{}, { leafCapacity: 2, branchCapacity: 3 }]) {
+      const local = new Rga(options);
+      const remote = new Rga(options);
+      remote.integrate(local.insertLocal(0, 'abcdef', 1, 0), false);
+      // Backspaces from the end of 'abcd' (e, f stay), then forward deletes from the start.
+      const deletes = [...local.deleteLocal(3, 1), ...local.deleteLocal(2, 1), ...local.deleteLocal(1, 1), ...local.deleteLocal(0, 1), ...local.deleteLocal(0, 1)];
+      const deltas = deletes.flatMap((range) => remote.deleteRange(range));
+      expect(remote.toString()).toBe('f');
+      expect(local.toString()).toBe('f');
+      expect(spans(remote)).toEqual(spans(local));
+      expect(spans(remote)).toEqual(['1:0+5=∅', '1:5+1=f']);
+      expect(deltas).toEqual([{ index: 3, delete: 1 }, { index: 2, delete: 1 }, { index: 1, delete: 1 }, { index: 0, delete: 1 }, { index: 0, delete: 1 }]);
+    }
+  });
+});

@@ -141,7 +141,7 @@ export class Rga implements Sequence {
       const take = Math.min(span.length - offset, remaining);
       let replica: number;
       let clock: number;
-      if (this.maybeDeleteIntoNeighbour(span, offset, take)) {
+      if (this.maybeDeleteIntoNeighbour(span, offset, take, true)) {
         replica = span.replica;
         clock = offset === 0 ? span.clock - take : span.clock + offset;
       } else {
@@ -159,14 +159,15 @@ export class Rga implements Sequence {
   }
 
   /**
-   * Fast path for backspace and forward delete: when the `take` characters at `offset` of the
-   * found visible span end it (resp. start it) and the next (resp. previous) span is a deleted
-   * span they continue, moves them into that tombstone instead of splitting. Returns whether it did.
+   * Fast path for backspace and forward delete: when the `take` characters at `offset` of a
+   * visible span end it (resp. start it) and the next (resp. previous) span is a deleted span they
+   * continue, moves them into that tombstone instead of splitting. `located`: `span` is the tree's
+   * found span (its neighbours are at hand). Returns whether it did.
    */
-  private maybeDeleteIntoNeighbour(span: Span, offset: number, take: number): boolean {
+  private maybeDeleteIntoNeighbour(span: Span, offset: number, take: number, located: boolean): boolean {
     const content = span.content as string;
     if (offset > 0 && offset + take === span.length) {
-      const next = this.tree.nextOfFound();
+      const next = located ? this.tree.nextOfFound() : this.tree.next(span);
       if (next === null || next.content !== null || !spanContinues(span, next)) return false;
       span.content = content.slice(0, offset);
       next.clock -= take;
@@ -177,7 +178,7 @@ export class Rga implements Sequence {
       return true;
     }
     if (offset === 0 && take < span.length) {
-      const prev = this.tree.prevOfFound();
+      const prev = located ? this.tree.prevOfFound() : this.tree.prev(span);
       if (prev === null || prev.content !== null || !spanContinues(prev, span)) return false;
       span.clock += take;
       span.leftReplica = span.replica;
@@ -201,12 +202,8 @@ export class Rga implements Sequence {
 
   integrate(run: InsertRun, withDeltas = true): TextDelta[] {
     validateRun(run);
-    // Check before touching anything, so a run with a missing origin changes nothing.
-    if (run.length > 0) {
-      const { originLeft, originRight } = run;
-      if (originLeft !== null && !this.has(originLeft)) throw new MissingOriginError(originLeft.replica, originLeft.clock);
-      if (originRight !== null && !this.has(originRight)) throw new MissingOriginError(originRight.replica, originRight.clock);
-    }
+    // A run with a missing origin changes nothing: `integrateSpan` finds both origins before
+    // touching anything, and a later piece's origins are the first one's (or known characters).
     const deltas: TextDelta[] = withDeltas ? [] : NO_DELTAS;
     const end = run.clock + run.length;
     let clock = run.clock;
@@ -216,7 +213,8 @@ export class Rga implements Sequence {
         clock = known.clock + known.length;
         continue;
       }
-      const pieceEnd = Math.min(end, this.ids.nextStartAfter(run.replica, clock));
+      // One unknown character is a piece of its own (a keystroke): no search for the next known one.
+      const pieceEnd = end - clock === 1 ? end : Math.min(end, this.ids.nextStartAfter(run.replica, clock));
       const offset = clock - run.clock;
       const content = run.content === null ? null : run.content.slice(offset, pieceEnd - run.clock);
       // The first character keeps the run's origin left; a later piece's is the character before it.
@@ -250,6 +248,17 @@ export class Rga implements Sequence {
       }
       const spanEnd = span.clock + span.length;
       if (span.content !== null) {
+        // A remote backspace or forward delete next to its own tombstone: moved into it, no split.
+        const offset = clock - span.clock;
+        const take = Math.min(spanEnd, end) - clock;
+        if (take < span.length) {
+          const position = withDeltas ? this.tree.visiblePosition(span) + offset : 0;
+          if (this.maybeDeleteIntoNeighbour(span, offset, take, false)) {
+            if (withDeltas) pushDelete(deltas, position, take);
+            clock += take;
+            continue;
+          }
+        }
         if (clock > span.clock) span = this.split(span, clock - span.clock);
         if (spanEnd > end) this.split(span, end - span.clock);
         if (withDeltas) pushDelete(deltas, this.tree.visiblePosition(span), span.length);
@@ -296,8 +305,15 @@ export class Rga implements Sequence {
    * character before) is always skipped along with it, exactly as the per-character rule does.
    */
   private integrateSpan(span: Span): Span {
-    const left = span.leftReplica === NONE ? null : this.spanEndingAt(span.leftReplica, span.leftClock);
-    const right = span.rightReplica === NONE ? null : this.spanStartingAt(span.rightReplica, span.rightClock);
+    // Both origins are found (or the run rejected) before any split.
+    const leftHolder = span.leftReplica === NONE ? null : this.ids.find(span.leftReplica, span.leftClock);
+    if (leftHolder === undefined) throw new MissingOriginError(span.leftReplica, span.leftClock);
+    let rightHolder = span.rightReplica === NONE ? null : this.ids.find(span.rightReplica, span.rightClock);
+    if (rightHolder === undefined) throw new MissingOriginError(span.rightReplica, span.rightClock);
+    const left = leftHolder === null ? null : this.endAt(leftHolder, span.leftClock);
+    // Splitting the left origin's span may have moved the right origin into the new tail.
+    if (rightHolder !== null && rightHolder.clock + rightHolder.length <= span.rightClock) rightHolder = this.ids.find(span.rightReplica, span.rightClock)!;
+    const right = rightHolder === null ? null : this.startAt(rightHolder, span.rightClock);
     let leftPosition = -2; // computed on demand; -1 for the document start
     let rightPosition = -2; // computed on demand; +Infinity for the document end
     let dest = left;
@@ -428,18 +444,14 @@ export class Rga implements Sequence {
     this.tree.adjust(head, 0, next.length);
   }
 
-  /** The span whose last character is (replica, clock), splitting if needed; throws when unknown. */
-  private spanEndingAt(replica: number, clock: number): Span {
-    const span = this.ids.find(replica, clock);
-    if (span === undefined) throw new MissingOriginError(replica, clock);
+  /** `span` (which holds the character at `clock`) cut so that it ends with that character. */
+  private endAt(span: Span, clock: number): Span {
     if (clock < span.clock + span.length - 1) this.split(span, clock - span.clock + 1);
     return span;
   }
 
-  /** The span whose first character is (replica, clock), splitting if needed; throws when unknown. */
-  private spanStartingAt(replica: number, clock: number): Span {
-    const span = this.ids.find(replica, clock);
-    if (span === undefined) throw new MissingOriginError(replica, clock);
+  /** The part of `span` (which holds the character at `clock`) that starts with that character, cut off when needed. */
+  private startAt(span: Span, clock: number): Span {
     return clock > span.clock ? this.split(span, clock - span.clock) : span;
   }
 

@@ -27,6 +27,15 @@ export class Encoder {
     return this.buffer.slice(0, this.position);
   }
 
+  /**
+   * The bytes written, for an encoder that is not reused: its own buffer (a view, no copy) when
+   * they fill most of it, else a copy (the view would hold on to the unused room).
+   */
+  toOwnBytes(): Uint8Array {
+    if (this.position >= this.buffer.length - (this.buffer.length >> 3)) return this.buffer.subarray(0, this.position);
+    return this.toBytes();
+  }
+
   /** Forgets what was written, keeping the buffer (a scratch encoder reused for many small messages). */
   reset(): void {
     this.position = 0;

@@ -127,6 +127,23 @@ describe('update codec', () => {
     );
   });
 
+  it('a large update (a paste) is encoded into a buffer of its own: same bytes as without the scratch, no room kept, the scratch untouched', () => {
+    const field: FieldRef = { name: 'text', kind: 'text' };
+    const scratch = new Encoder(64);
+    for (const content of ['a'.repeat(6000), 'é'.repeat(3000), '😀'.repeat(1000) + 'x', 'b'.repeat(1000)]) {
+      const update: Update = {
+        fields: [field],
+        replicas: [{ replica: 3 as ReplicaId, ops: [{ kind: 'insert', clock: 0, field, run: { replica: 3, clock: 0, length: content.length, originLeft: null, originRight: null, content } }] }],
+        deletes: [{ replica: 1, clock: 4, length: 2 }],
+      };
+      const bytes = encodeUpdate(update, scratch);
+      expect(Buffer.compare(bytes, encodeUpdate(update))).toBe(0);
+      expect(bytes.buffer.byteLength).toBeLessThanOrEqual(Math.ceil((bytes.length * 8) / 7) + 8);
+      expect(decodeUpdate(bytes)).toEqual(update);
+      expect(scratch.length).toBe(0); // never written: the paste did not go through it
+    }
+  });
+
   it('state vectors round-trip; unordered or duplicate replicas are DecodeErrors', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(replicaArb, fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })), { maxLength: 6 }), (entries) => {

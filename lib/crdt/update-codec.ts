@@ -66,18 +66,40 @@ export interface Update {
 
 export const MAX_CLOCK = Number.MAX_SAFE_INTEGER;
 
+/** Updates estimated above this many bytes are written into a buffer of their own, not the scratch encoder. */
+const SCRATCH_LIMIT = 1024;
+
 /**
  * Encodes an update. `fields` must contain every field the ops reference. `scratch`, when given, is
  * reset and written into (a sender encoding many small updates keeps one); the result is a copy.
+ * A large update (a paste) is written into a buffer sized from its content instead and returned
+ * without a copy when it fills it (the scratch neither grows for it nor keeps its size).
  */
 export function encodeUpdate(update: Update, scratch?: Encoder): Uint8Array {
-  const encoder = scratch ?? new Encoder(64);
+  const estimate = estimateSize(update);
+  const large = scratch === undefined || estimate > SCRATCH_LIMIT;
+  const encoder = large ? new Encoder(estimate) : scratch;
   encoder.reset();
   encoder.writeByte(UPDATE_VERSION);
   const fieldIndex = writeSortedFields(encoder, update.fields);
   writeReplicaOps(encoder, update.replicas, fieldIndex);
   writeRanges(encoder, update.deletes);
-  return encoder.toBytes();
+  return large ? encoder.toOwnBytes() : encoder.toBytes();
+}
+
+/** Bytes an update takes when its text is ASCII, rounded up (a few bytes per number, one per content unit). */
+function estimateSize(update: Update): number {
+  let size = 16 + 12 * update.deletes.length;
+  for (let i = 0; i < update.fields.length; i++) size += 8 + update.fields[i]!.name.length;
+  for (let r = 0; r < update.replicas.length; r++) {
+    const ops = update.replicas[r]!.ops;
+    size += 16 + 32 * ops.length;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (op.kind === 'insert' && op.run.content !== null) size += op.run.content.length;
+    }
+  }
+  return size;
 }
 
 /** Field name -> index in the written field table (a `Map`, or `SortedFields` for small tables). */

@@ -199,24 +199,20 @@ export class SqliteStorage implements WritableStorage {
       getMeta: this.db.prepare<MetaRow>('SELECT value, crc FROM meta WHERE key = ?'),
     };
     this.load();
-    const walPages = Math.floor((options.walPreallocateBytes ?? 0) / this.pageSize());
-    if (walPages > 0) this.preallocateWal(walPages);
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const walPages = Math.floor((options.walPreallocateBytes ?? 0) / pageSize);
+    if (walPages > 0) this.preallocateWal(walPages * pageSize);
     const interval = options.checkpointIntervalMs ?? 500;
     if (interval > 0) this.startCheckpointer(interval, walPages > 0 ? walPages : INLINE_CHECKPOINT_PAGES);
   }
 
-  private pageSize(): number {
-    return this.db.pragma('page_size', { simple: true }) as number;
-  }
-
   /**
-   * Grows the WAL file to `pages` pages unless it is that large already: one unsynced transaction
+   * Grows the WAL file to `bytes` (whole pages) unless it is that large already: one unsynced transaction
    * writes a zero blob of that size (its pages land in the WAL), the blob is dropped again, and a
    * RESTART checkpoint copies everything into the database file (whose freed pages later entries
    * reuse) and makes the next commit start the WAL over from its beginning. Nothing stored changes.
    */
-  private preallocateWal(pages: number): void {
-    const bytes = pages * this.pageSize();
+  private preallocateWal(bytes: number): void {
     let size = 0;
     try {
       size = statSync(`${this.path}-wal`).size;

@@ -25,27 +25,30 @@ const createSequence = (): Rga => new Rga();
  */
 class TandemReplica implements TextReplica {
   private readonly doc: Doc;
-  /** The text field, looked up on first use (declaring it is a local change a flush would send). */
-  private field: TextField | null = null;
+  /**
+   * The text field, taken when the replica is made, as every peer adapter takes its text handle
+   * (Yjs and Loro `getText`, json-joy `api.str`). On a new document that declares the field, a
+   * local change of its own; the replica drops it at once: the first edit's update names the field
+   * anyway, and a replica that never edits has nothing to flush (the adapter contract).
+   */
+  private readonly field: TextField;
 
   constructor(doc: Doc) {
     this.doc = doc;
-  }
-
-  private textField(): TextField {
-    return (this.field ??= this.doc.getText(TEXT_FIELD));
+    this.field = doc.getText(TEXT_FIELD);
+    doc.takeLocalChanges();
   }
 
   insert(index: number, text: string): void {
-    this.textField().insert(index, text);
+    this.field.insert(index, text);
   }
 
   delete(index: number, length: number): void {
-    this.textField().delete(index, length);
+    this.field.delete(index, length);
   }
 
   text(): string {
-    return this.textField().toString();
+    return this.field.toString();
   }
 
   encode(): Uint8Array {

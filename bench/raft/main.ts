@@ -169,8 +169,8 @@ async function main(): Promise<void> {
   };
   const results: Partial<Record<Side, Figures>> = {};
   if (options.only === undefined) {
-    // Each side from a fresh benchmark process: measured in one process, etcd (second) paid for
-    // the client state Tandem's run left behind (p50 4.8 instead of 2.6-3.5 ms alone).
+    // Each side from a fresh benchmark process, so that the side measured second does not pay for
+    // the client state the first left behind (bench/raft/README.md).
     for (const side of SIDES) results[side] = await measureInChild(side);
   } else {
     const supervisor = new ProcessSupervisor();

@@ -67,11 +67,20 @@ export interface ScenarioResult {
   readonly updates: Uint8Array[];
 }
 
+/** What a scenario lets its caller do to each replica. */
+export interface ScenarioHooks {
+  /** Called on each new document before anything listens to it. */
+  readonly setUp?: (doc: Doc) => void;
+  /** Called on the edited document after each edit command's transaction. */
+  readonly afterEdit?: (doc: Doc) => void;
+}
+
 /** Runs a scenario on `replicas` documents (replica ids 1..n) sharing a simulated wall clock. */
-export function runScenario(commands: readonly ScenarioCommand[], replicas: number, options: DocOptions = {}): ScenarioResult {
+export function runScenario(commands: readonly ScenarioCommand[], replicas: number, options: DocOptions = {}, hooks: ScenarioHooks = {}): ScenarioResult {
   let time = 1_000;
   const now = (): number => time;
   const docs = Array.from({ length: replicas }, (_, i) => new Doc({ ...options, replicaId: i + 1, now }));
+  if (hooks.setUp !== undefined) for (const doc of docs) hooks.setUp(doc);
   const updates: Uint8Array[] = [];
   for (const doc of docs) doc.on('update', (update) => updates.push(update));
   for (const command of commands) {
@@ -81,6 +90,7 @@ export function runScenario(commands: readonly ScenarioCommand[], replicas: numb
       doc.transact(() => {
         for (const edit of command.edits) applyEdit(doc, edit);
       });
+      hooks.afterEdit?.(doc);
     } else {
       const from = docs[command.from % replicas]!;
       const to = docs[command.to % replicas]!;

@@ -8,9 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Doc } from './doc';
 import { PROPERTY_SEED, scenarioArb } from './doc-arbitraries';
-import { applyEdit, snapshot, type ScenarioCommand } from './doc-testing';
+import { runScenario, snapshot, type ScenarioCommand } from './doc-testing';
 import { encodeUpdate } from './update-codec';
-import type { ReplicaId } from '../clock/replica';
 
 const REPLICAS = 3;
 const noop = (): void => {};
@@ -43,29 +42,14 @@ function plain(doc: Doc, [first, second]: [Uint8Array, Uint8Array]): void {
   doc.takeLocalChanges();
 }
 
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
 /** Runs `commands` on fresh replicas set up by `setUp`; returns every update, every taken change and the final snapshots. */
 function run(commands: readonly ScenarioCommand[], setUp: (doc: Doc) => void): { emitted: string[]; taken: string[]; states: unknown[] } {
-  let time = 1_000;
-  const now = (): number => time;
-  const docs = Array.from({ length: REPLICAS }, (_, i) => new Doc({ replicaId: (i + 1) as ReplicaId, now, trackLocalChanges: true }));
-  for (const doc of docs) setUp(doc);
-  const emitted: string[] = [];
   const taken: string[] = [];
-  for (const doc of docs) doc.on('update', (update) => emitted.push(Buffer.from(update).toString('hex')));
-  for (const command of commands) {
-    time += 1;
-    if (command.type === 'edit') {
-      const doc = docs[command.replica % REPLICAS]!;
-      doc.transact(() => {
-        for (const edit of command.edits) applyEdit(doc, edit);
-      });
-      taken.push(Buffer.from(doc.takeLocalChanges() ?? new Uint8Array()).toString('hex'));
-    } else {
-      const from = docs[command.from % REPLICAS]!;
-      docs[command.to % REPLICAS]!.apply(from.diff(docs[command.to % REPLICAS]!.stateVector()));
-    }
-  }
-  return { emitted, taken, states: docs.map(snapshot) };
+  const afterEdit = (doc: Doc): void => void taken.push(hex(doc.takeLocalChanges() ?? new Uint8Array()));
+  const { docs, updates } = runScenario(commands, REPLICAS, { trackLocalChanges: true }, { setUp, afterEdit });
+  return { emitted: updates.map(hex), taken, states: docs.map(snapshot) };
 }
 
 describe('Doc: state made on first use', () => {

@@ -196,8 +196,8 @@ export abstract class DocCore {
 
   // Indexed loops on the per-update path: `for...of` may allocate an iterator per loop.
 
-  protected validate(update: Update, checkSkew = true): void {
-    const fields = update.fields;
+  /** Throws `DecodeError` when a field of `fields` exists here with another kind. */
+  protected checkFieldKinds(fields: readonly FieldRef[]): void {
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i]!;
       const existing = this.fields.get(field.name);
@@ -205,6 +205,10 @@ export abstract class DocCore {
         throw new DecodeError(`field ${JSON.stringify(field.name)} is a ${existing.kind} here but a ${field.kind} in the update`, -1);
       }
     }
+  }
+
+  protected validate(update: Update, checkSkew = true): void {
+    this.checkFieldKinds(update.fields);
     if (!checkSkew) return;
     const replicas = update.replicas;
     for (let r = 0; r < replicas.length; r++) {

@@ -11,7 +11,17 @@ import type { ChangeEvent } from './doc-events';
 import { snapshot } from './doc-testing';
 import { runSimulation, SeededRandom } from './doc-simulation';
 import type { TextDelta } from './rga/types';
-import { decodeUpdate, encodeUpdate } from './update-codec';
+import { decodeUpdate, encodeUpdate, type FieldKind, type FieldRef } from './update-codec';
+import { DecodeError } from '../codec';
+
+/** Declares field `name` of each kind on `doc` (as an app does before its first apply). */
+const FIELD_GETTERS: Record<FieldKind, (doc: Doc, name: string) => unknown> = {
+  text: (doc, name) => doc.getText(name),
+  set: (doc, name) => doc.getSet(name),
+  map: (doc, name) => doc.getMap(name),
+  register: (doc, name) => doc.getRegister(name),
+  counter: (doc, name) => doc.getCounter(name),
+};
 
 function applyDeltas(text: string, deltas: readonly TextDelta[]): string {
   for (const delta of deltas) {
@@ -66,6 +76,39 @@ describe('apply of a full state into an empty document (bulk path)', () => {
       }),
       { seed: 20261126, numRuns: 60 },
     );
+  });
+
+  it('a document that only declared fields (getText before the first apply) takes the state the same way', () => {
+    const declare = (doc: Doc, refs: readonly FieldRef[]): void => {
+      for (const ref of refs) FIELD_GETTERS[ref.kind](doc, ref.name);
+      doc.getText('declared-only');
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), (seed, steps, gapped) => {
+        const bytes = source(seed, steps, gapped).encode();
+        const refs = decodeUpdate(bytes).fields.filter((_, i) => (seed >> i) % 2 === 0);
+        const bulk = new Doc({ replicaId: 900 });
+        declare(bulk, refs);
+        bulk.apply(bytes);
+        const slow = new Doc({ replicaId: 900 });
+        declare(slow, refs);
+        slow.apply(encodeUpdate(decodeUpdate(bytes)));
+        expect(bulk.encode()).toEqual(slow.encode());
+        expect(bulk.toJSON()).toEqual(slow.toJSON());
+        expect(snapshot(bulk)).toEqual(snapshot(slow));
+      }),
+      { seed: 20261126, numRuns: 40 },
+    );
+  });
+
+  it('a declared field of another kind than the state says: DecodeError, the document unchanged', () => {
+    const doc = new Doc({ replicaId: 1 });
+    doc.getText('body').insert(0, 'hello');
+    const target = new Doc({ replicaId: 2 });
+    target.getCounter('body');
+    const before = target.encode();
+    expect(() => target.apply(doc.encode())).toThrow(DecodeError);
+    expect(target.encode()).toEqual(before);
   });
 
   it('a text arrives as one insert of its whole text', () => {

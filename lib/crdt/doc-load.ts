@@ -25,9 +25,13 @@ export interface LoadTarget {
   drainPending(): void;
 }
 
-/** True when a document holds nothing yet (no fields, ops, deletes or pending ops): a full state can be applied to it in bulk. */
-export function isEmptyForBulk(fields: ReadonlyMap<string, FieldState>, logs: ReadonlyMap<ReplicaId, ReplicaLog>, deleteSet: DeleteSet, pending: ReadonlyMap<ReplicaId, readonly Op[]>): boolean {
-  if (fields.size > 0 || !deleteSet.isEmpty || pending.size > 0) return false;
+/**
+ * True when a document holds nothing yet (no ops, deletes or pending ops): a full state can be
+ * applied to it in bulk. It may have declared fields (an app's `getText` before the first
+ * `apply`): with no op integrated they hold nothing, and the bulk build fills them.
+ */
+export function isEmptyForBulk(logs: ReadonlyMap<ReplicaId, ReplicaLog>, deleteSet: DeleteSet, pending: ReadonlyMap<ReplicaId, readonly Op[]>): boolean {
+  if (!deleteSet.isEmpty || pending.size > 0) return false;
   for (const log of logs.values()) if (log.clock > 0) return false;
   return true;
 }

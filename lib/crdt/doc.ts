@@ -467,9 +467,10 @@ export class Doc extends DocCore {
    * every causally ready operation and buffers the rest. Idempotent and order-insensitive.
    */
   apply(update: Uint8Array, origin?: unknown): void {
-    if (update[0] === STATE_VERSION && this.transaction === null && isEmptyForBulk(this.fields, this.logs, this.deleteSet, this.pending ?? NO_PENDING)) {
+    if (update[0] === STATE_VERSION && this.transaction === null && isEmptyForBulk(this.logs, this.deleteSet, this.pending ?? NO_PENDING)) {
       // A full state into an empty replica: validate it all, then build it in bulk as `load` does.
       const state = decodeState(update);
+      this.checkFieldKinds(state.fields); // fields it declared already must be of the state's kinds
       for (const [, timeline] of state.timeline) {
         for (const op of timeline.ops) if (op.kind === 'mapSet' || op.kind === 'registerSet') this.hlc.checkSkew(op.ts);
       }

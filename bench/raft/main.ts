@@ -119,12 +119,19 @@ async function settleDisk(log: (line: string) => void): Promise<void> {
 type Side = 'tandem' | 'etcd';
 const SIDES: readonly Side[] = ['tandem', 'etcd'];
 
+/** How each side's target starts. */
+const START: Record<Side, (supervisor: ProcessSupervisor, log: (line: string) => void) => Promise<BenchTarget>> = {
+  tandem: (supervisor, log) => TandemTarget.start(supervisor, log),
+  etcd: (supervisor, log) => EtcdTarget.start(supervisor, log),
+};
+
 /**
- * Runs this program again for one side (`--only side --json`, the other options as given) and
- * returns its figures. Its progress goes to our stderr; SIGINT reaches it through the process group.
+ * Runs this program again for one side (`--only side --json`, with the same plan) and returns its
+ * figures. Its progress goes to our stderr; SIGINT reaches it through the process group.
  */
-function measureInChild(side: Side): Promise<Figures> {
-  const args = [...process.execArgv, process.argv[1]!, ...withOnly(process.argv.slice(2), side)];
+function measureInChild(side: Side, options: Options): Promise<Figures> {
+  const plan = ['--warmup', options.warmup, '--writes', options.writes, '--failovers', options.failovers].map(String);
+  const args = [...process.execArgv, process.argv[1]!, ...plan, '--only', side, '--json'];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -144,16 +151,6 @@ function measureInChild(side: Side): Promise<Figures> {
   });
 }
 
-/** `argv` with `--json` and `--only side` (an earlier `--json` or `--only` dropped). */
-function withOnly(argv: readonly string[], side: Side): string[] {
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--only') i++;
-    else if (argv[i] !== '--json') rest.push(argv[i]!);
-  }
-  return [...rest, '--only', side, '--json'];
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -171,11 +168,12 @@ async function main(): Promise<void> {
   if (options.only === undefined) {
     // Each side from a fresh benchmark process, so that the side measured second does not pay for
     // the client state the first left behind (bench/raft/README.md).
-    for (const side of SIDES) results[side] = await measureInChild(side);
+    for (const side of SIDES) results[side] = await measureInChild(side, options);
   } else {
     const supervisor = new ProcessSupervisor();
+    const start = START[options.only];
     try {
-      results[options.only] = await runTarget(() => (options.only === 'tandem' ? TandemTarget.start(supervisor, log) : EtcdTarget.start(supervisor, log)), plan);
+      results[options.only] = await runTarget(() => start(supervisor, log), plan);
     } finally {
       await supervisor.dispose();
     }

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePorts, waitFor, type Child, type ProcessSupervisor } from '../../server/raft/chaos/processes';
+import { reservePorts, waitFor, type Child, type ProcessSupervisor } from '../../server/raft/chaos/processes';
 import type { BenchTarget } from './stats';
 
 const ETCD = '/usr/bin/etcd';
@@ -111,7 +111,7 @@ export class EtcdTarget implements BenchTarget {
   static async start(supervisor: ProcessSupervisor, log: (line: string) => void): Promise<EtcdTarget> {
     const binary = locateEtcd(log);
     const root = mkdtempSync(join(tmpdir(), 'tandem-bench-etcd-'));
-    const ports = await findFreePorts(6);
+    const ports = await reservePorts(6);
     const members: Member[] = [0, 1, 2].map((i) => ({
       name: `etcd${i + 1}`,
       clientPort: ports[i * 2]!,

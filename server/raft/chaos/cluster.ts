@@ -12,11 +12,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RaftClient } from '../client';
 import type { NodeStatus } from '../client';
-import { findFreePorts, waitFor, type Child, type ProcessSupervisor } from './processes';
+import { ChildProcessError, reservePorts, waitFor, type Child, type ProcessSupervisor } from './processes';
 import { LinkProxy, type LinkMode } from './proxy';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const NODE_MAIN = join(REPO_ROOT, 'server/raft/node/main.ts');
+const START_ATTEMPTS = 3;
+const START_TIMEOUT_MS = 30_000;
 
 /**
  * Extra flags for the Node runtime of every node process, from `TANDEM_NODE_FLAGS` (space-separated;
@@ -45,6 +47,8 @@ interface Member {
   readonly dataDir: string;
   child: Child | undefined;
   paused: boolean;
+  /** Set when the process exited by itself (not killed by us): how, and its last output. */
+  crashed: string | undefined;
 }
 
 /** A running group of node processes. */
@@ -62,10 +66,30 @@ export class LocalCluster {
     this.forgetCleanup = supervisor.addCleanup(() => rmSync(root, { recursive: true, force: true }));
   }
 
-  /** Allocates ports, starts the proxies and every node, and waits for a leader. */
+  /**
+   * Allocates ports, starts the proxies and every node, and waits for a leader. A node that exits
+   * during start-up fails the attempt at once with its output. Only a port found taken after all
+   * (`EADDRINUSE`: another process bound it between our check and the node's bind) is tried again,
+   * up to 3 times, each time on fresh ports and a fresh directory; any other failure is reported.
+   */
   static async start(supervisor: ProcessSupervisor, options: ClusterOptions): Promise<LocalCluster> {
+    const failures: string[] = [];
+    for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      try {
+        return await LocalCluster.startOnce(supervisor, options);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!message.includes('EADDRINUSE')) throw error;
+        failures.push(`attempt ${attempt}: ${message}`);
+        options.log(`local group start-up failed (${message})${attempt < START_ATTEMPTS ? '; trying again' : ''}`);
+      }
+    }
+    throw new ChildProcessError(`the local group did not start: ${failures.join(' | ')}`);
+  }
+
+  private static async startOnce(supervisor: ProcessSupervisor, options: ClusterOptions): Promise<LocalCluster> {
     const root = mkdtempSync(join(tmpdir(), 'tandem-localgroup-'));
-    const ports = await findFreePorts(options.size * 2);
+    const ports = await reservePorts(options.size * 2);
     const members: Member[] = Array.from({ length: options.size }, (_, k) => ({
       id: k + 1,
       raftPort: ports[k * 2]!,
@@ -73,6 +97,7 @@ export class LocalCluster {
       dataDir: join(root, `node${k + 1}`),
       child: undefined,
       paused: false,
+      crashed: undefined,
     }));
     const cluster = new LocalCluster(supervisor, options, members, root);
     try {
@@ -84,7 +109,7 @@ export class LocalCluster {
         }
       }
       for (const member of members) cluster.startMember(member);
-      await cluster.waitForLeader(30_000);
+      await cluster.waitForLeader(START_TIMEOUT_MS);
       return cluster;
     } catch (error) {
       await cluster.close();
@@ -137,9 +162,12 @@ export class LocalCluster {
       cwd: REPO_ROOT,
     });
     member.paused = false;
+    member.crashed = undefined;
     const child = member.child;
     void child.exited.then((how) => {
-      if (member.child === child) this.options.log(`node ${member.id} exited unexpectedly (${how}): ${child.tail()}`);
+      if (member.child !== child) return;
+      member.crashed = `node ${member.id} exited unexpectedly (${how}): ${child.tail()}`;
+      this.options.log(member.crashed);
     });
   }
 
@@ -160,19 +188,52 @@ export class LocalCluster {
     return answers.filter((s): s is NodeStatus => s !== undefined);
   }
 
-  /** Waits until a node is leader and every running, unpaused node that answers agrees; its id. */
+  /** Why each node that exited by itself did so (empty when none did). */
+  crashes(): string[] {
+    return this.members.flatMap((m) => (m.crashed === undefined ? [] : [m.crashed]));
+  }
+
+  /**
+   * Waits until a node is leader and every running, unpaused node answers and agrees; its id.
+   * Fails at once when a node we started has exited by itself (its output is in the error).
+   */
   async waitForLeader(timeoutMs: number): Promise<number> {
-    return waitFor(
-      'a leader agreed by every running node',
-      async () => {
-        const statuses = await this.statuses();
-        const expected = this.members.filter((m) => m.child !== undefined && !m.paused).length;
-        const leader = statuses.find((s) => s.role === 'leader')?.id;
-        if (leader === undefined || statuses.length < expected || statuses.some((s) => s.leader !== leader)) return undefined;
+    let crashed: string | undefined;
+    try {
+      return await waitFor(
+        'a leader agreed by every running node',
+        async () => {
+          crashed = this.crashes()[0];
+          if (crashed !== undefined) return null;
+          const statuses = await this.statuses();
+          const expected = this.members.filter((m) => m.child !== undefined && !m.paused).length;
+          const leader = statuses.find((s) => s.role === 'leader')?.id;
+          if (leader === undefined || statuses.length < expected || statuses.some((s) => s.leader !== leader)) return undefined;
+          return leader;
+        },
+        timeoutMs,
+      ).then((leader) => {
+        if (leader === null) throw new ChildProcessError(crashed!);
         return leader;
-      },
-      timeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof ChildProcessError && crashed === undefined) throw new ChildProcessError(`${error.message} (${await this.describeNodes()})`);
+      throw error;
+    }
+  }
+
+  /** One line per node for error reports: running or not, and what its status says. */
+  private async describeNodes(): Promise<string> {
+    const parts = await Promise.all(
+      this.members.map(async (m) => {
+        if (m.child === undefined) return `node ${m.id}: not running`;
+        if (m.paused) return `node ${m.id}: paused`;
+        const status = await this.status(m.id).catch((error: Error) => error.message);
+        if (typeof status === 'string') return `node ${m.id}: no status (${status}); output: ${m.child.tail().split('\n').slice(-3).join(' / ')}`;
+        return `node ${m.id}: ${status.role}, term ${status.term}, leader ${status.leader}`;
+      }),
     );
+    return parts.join('; ');
   }
 
   /** The leader some running node reports, if any. */

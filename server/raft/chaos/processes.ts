@@ -4,7 +4,8 @@
  * and free loopback ports.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 
 /** How to start one child. */
 export interface ChildSpec {
@@ -125,26 +126,64 @@ export class ProcessSupervisor {
   }
 }
 
-/** `count` distinct free TCP ports on 127.0.0.1 (the OS picks them; they are released at once). */
-export async function findFreePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    return address.port;
+/**
+ * The range the kernel hands out for `listen(0)` and outgoing connections (Linux reads it from
+ * /proc; elsewhere the common default). Ports we pick for processes that bind later must stay out of
+ * it: between our check and the child's bind (a second or two of start-up) any socket of any test
+ * could otherwise be given the same port, and the child would exit with "address in use".
+ */
+function ephemeralPortRange(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low! <= high!) return { low: low!, high: high! };
+  } catch {
+    // Not Linux: fall through.
+  }
+  return { low: 32_768, high: 60_999 };
+}
+
+/** Where `reservePorts` draws from: 10 000 up to the ephemeral range, or above it if that is too low. */
+function candidateRange(): { low: number; high: number } {
+  const ephemeral = ephemeralPortRange();
+  if (ephemeral.low - 10_000 >= 4_000) return { low: 10_000, high: ephemeral.low - 1 };
+  return { low: Math.min(ephemeral.high + 1, 65_000), high: 65_535 };
+}
+
+/** Ports this process has handed out already: never handed out twice in one run. */
+const handedOut = new Set<number>();
+
+function tryListen(port: number): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(server));
   });
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
+}
+
+/**
+ * `count` distinct TCP ports on 127.0.0.1 for child processes to bind: random ports outside the
+ * kernel's ephemeral range (so no `listen(0)` or outgoing connection elsewhere takes them meanwhile),
+ * each checked free by binding it, all held at once (so they are distinct), then released.
+ */
+export async function reservePorts(count: number): Promise<number[]> {
+  const { low, high } = candidateRange();
+  const held: Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let attempts = 0; ports.length < count; attempts++) {
+      if (attempts > 1000 + count * 20) throw new Error(`no ${count} free ports in ${low}-${high} on 127.0.0.1`);
+      const port = low + Math.floor(Math.random() * (high - low + 1));
+      if (handedOut.has(port)) continue;
+      const server = await tryListen(port);
+      if (server === undefined) continue;
+      held.push(server);
+      ports.push(port);
+      handedOut.add(port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
 }
 
 /** Resolves after `ms` (used by the I/O edges only: load loops and polls, never by tests' logic). */

@@ -1,6 +1,6 @@
 /**
  * A harness that runs a Raft group as real child processes (`node --import tsx main.ts`), for the
- * integration tests, the chaos test and the benchmark. Ports are picked free on 127.0.0.1, data
+ * integration tests, the chaos test and the benchmark. Ports are picked free on 127.0.0.1 outside the kernel's ephemeral range (`reservePorts`), data
  * lives in a directory the caller owns, every wait is bounded, and `stop()` kills what it started.
  *
  *   const group = await startProcessGroup({ size: 3, dataDir });
@@ -9,24 +9,11 @@
  *   await group.stop();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reservePorts } from '../chaos/processes';
 
 const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'main.ts');
-
-/** A free TCP port on 127.0.0.1 (bound then released: a tiny race, fine for tests). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ProcessGroupOptions {
   readonly size: number;
@@ -148,15 +135,27 @@ export class ProcessGroup {
   }
 }
 
-/** Starts `size` nodes and waits for their ready lines. */
+/**
+ * Starts `size` nodes and waits for their ready lines. A start that fails because a port was taken
+ * after all (`EADDRINUSE`, another process bound it between our check and the node's bind) is tried
+ * again on fresh ports, up to 3 times; any other failure is thrown at once.
+ */
 export async function startProcessGroup(options: ProcessGroupOptions): Promise<ProcessGroup> {
-  const ids = Array.from({ length: options.size }, (_, k) => k + 1);
-  const raftPorts = new Map<number, number>();
-  const clientPorts = new Map<number, number>();
-  for (const id of ids) {
-    raftPorts.set(id, await freePort());
-    clientPorts.set(id, await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProcessGroupOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
+      options.onLog?.(`process group start-up hit a taken port (${error.message}); trying again on fresh ports`);
+    }
   }
+}
+
+async function startProcessGroupOnce(options: ProcessGroupOptions): Promise<ProcessGroup> {
+  const ids = Array.from({ length: options.size }, (_, k) => k + 1);
+  const ports = await reservePorts(options.size * 2);
+  const raftPorts = new Map(ids.map((id, k) => [id, ports[k * 2]!] as const));
+  const clientPorts = new Map(ids.map((id, k) => [id, ports[k * 2 + 1]!] as const));
   const peers = ids.map((id) => `${id}=127.0.0.1:${raftPorts.get(id)}`).join(',');
   const clients = ids.map((id) => `${id}=127.0.0.1:${clientPorts.get(id)}`).join(',');
   const nodes = ids.map((id) => {

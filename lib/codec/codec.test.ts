@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { DecodeError, Decoder, Encoder, MAX_JSON_DEPTH, readJson, writeJson, type JsonValue } from './index';
 import { isWellFormed, isWellFormedByScan } from './encoder';
@@ -224,13 +224,27 @@ describe('decoder robustness', () => {
     }
   });
 
-  it('writeString in place: byte lengths across the prefix-size edges (127/128, 16383/16384 bytes), after any offset, match TextEncoder', () => {
+  it('writeString in place: byte lengths across the prefix-size edges (127/128, 16383/16384 bytes), after any offset, match TextEncoder (Node native writer, and the portable one a browser uses)', async () => {
+    vi.resetModules();
+    const saved = globalThis.Buffer;
+    let portable: typeof Encoder;
+    try {
+      (globalThis as { Buffer?: unknown }).Buffer = undefined;
+      portable = (await import('./encoder')).Encoder;
+    } finally {
+      globalThis.Buffer = saved;
+    }
+    expect(portable).not.toBe(Encoder);
+    for (const EncoderClass of [Encoder, portable]) checkWriteString(EncoderClass);
+  });
+
+  function checkWriteString(EncoderClass: typeof Encoder): void {
     const textEncoder = new TextEncoder();
     for (const units of [63, 64, 100, 127, 128, 5461, 6000, 8191, 8192, 16383, 16384]) {
       // ASCII (prefix as guessed), 2-byte (the prefix grows past the guess), 3-byte, pairs, a lone surrogate (U+FFFD).
       for (const sample of ['a'.repeat(units), 'é'.repeat(units), 'a'.repeat(units - 1) + '€', '😀'.repeat(units >> 1), 'b'.repeat(units - 1) + '\ud800', 'ab\uFFFD'.repeat(units / 3 + 1)]) {
         for (const before of [0, 3, 61]) {
-          const encoder = new Encoder(8);
+          const encoder = new EncoderClass(8);
           for (let i = 0; i < before; i++) encoder.writeByte(i);
           encoder.writeString(sample);
           encoder.writeByte(0x55);
@@ -246,7 +260,7 @@ describe('decoder robustness', () => {
         }
       }
     }
-  });
+  }
 
   it('readString: long strings (lenient native decoder where the runtime has it) keep a real U+FFFD and reject invalid bytes anywhere', () => {
     const long = 'x'.repeat(100);

@@ -34,6 +34,15 @@ export class Decoder {
 
   constructor(private readonly bytes: Uint8Array) {}
 
+  /**
+   * One instance alive as long as the class: V8 holds map transitions weakly, so once every
+   * decoder is garbage a major GC drops the `Decoder` map, and the next decode rebuilds it while
+   * every inline cache that knew the old one misses again. Decoders are short-lived (one per
+   * message), so without this the first messages after every major GC paid for that (in the
+   * benchmark, which forces GCs between runs: B2.1 0.22 → 0.17 ms; bench/RESULTS.md, "Warm code").
+   */
+  static readonly keepShape: Decoder = new Decoder(new Uint8Array(0));
+
   /** The current read offset. */
   get offset(): number {
     return this.position;

@@ -14,7 +14,7 @@
  * must form a complete prefix code (or a single one-bit code), every symbol read must be in the
  * code, the block must end exactly where its last code ends (padding bits zero).
  */
-import type { Decoder } from '../codec/decoder';
+import { Decoder } from '../codec/decoder';
 import { Encoder } from '../codec/encoder';
 import { DecodeError } from '../codec/errors';
 
@@ -279,6 +279,9 @@ export class ColumnReader {
 
   /** How many values the column holds. */
   valueCount = 0;
+
+  /** Keeps the short-lived class's map alive across GCs (see `Decoder.keepShape`): an empty column. */
+  static readonly keepShape: ColumnReader = new ColumnReader(new Decoder(new Uint8Array(1)), 16, 'shape');
 
   /** A varuint of the block head (at most 4 bytes). */
   private readHeadVarUint(start: number): number {

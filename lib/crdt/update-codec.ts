@@ -111,6 +111,9 @@ export interface FieldIndex {
 class SortedFields implements FieldIndex {
   constructor(private readonly sorted: readonly FieldRef[]) {}
 
+  /** Keeps the short-lived class's map alive across GCs (see `Decoder.keepShape`). */
+  static readonly keepShape: SortedFields = new SortedFields([]);
+
   get(name: string): number | undefined {
     const sorted = this.sorted;
     let lo = 0;

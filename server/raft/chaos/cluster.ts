@@ -12,12 +12,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RaftClient } from '../client';
 import type { NodeStatus } from '../client';
-import { ChildProcessError, reservePorts, waitFor, type Child, type ProcessSupervisor } from './processes';
+import { reservePorts, startOnFreshPorts, waitFor, type Child, type ProcessSupervisor } from './processes';
 import { LinkProxy, type LinkMode } from './proxy';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const NODE_MAIN = join(REPO_ROOT, 'server/raft/node/main.ts');
-const START_ATTEMPTS = 3;
 const START_TIMEOUT_MS = 30_000;
 
 /**
@@ -68,23 +67,11 @@ export class LocalCluster {
 
   /**
    * Allocates ports, starts the proxies and every node, and waits for a leader. A node that exits
-   * during start-up fails the attempt at once with its output. Only a port found taken after all
-   * (`EADDRINUSE`: another process bound it between our check and the node's bind) is tried again,
-   * up to 3 times, each time on fresh ports and a fresh directory; any other failure is reported.
+   * during start-up fails the start at once with its output; a port found taken after all is
+   * retried on fresh ports and a fresh directory (`startOnFreshPorts`).
    */
-  static async start(supervisor: ProcessSupervisor, options: ClusterOptions): Promise<LocalCluster> {
-    const failures: string[] = [];
-    for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      try {
-        return await LocalCluster.startOnce(supervisor, options);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (!message.includes('EADDRINUSE')) throw error;
-        failures.push(`attempt ${attempt}: ${message}`);
-        options.log(`local group start-up failed (${message})${attempt < START_ATTEMPTS ? '; trying again' : ''}`);
-      }
-    }
-    throw new ChildProcessError(`the local group did not start: ${failures.join(' | ')}`);
+  static start(supervisor: ProcessSupervisor, options: ClusterOptions): Promise<LocalCluster> {
+    return startOnFreshPorts(() => LocalCluster.startOnce(supervisor, options), options.log);
   }
 
   private static async startOnce(supervisor: ProcessSupervisor, options: ClusterOptions): Promise<LocalCluster> {
@@ -198,28 +185,18 @@ export class LocalCluster {
    * Fails at once when a node we started has exited by itself (its output is in the error).
    */
   async waitForLeader(timeoutMs: number): Promise<number> {
-    let crashed: string | undefined;
-    try {
-      return await waitFor(
-        'a leader agreed by every running node',
-        async () => {
-          crashed = this.crashes()[0];
-          if (crashed !== undefined) return null;
-          const statuses = await this.statuses();
-          const expected = this.members.filter((m) => m.child !== undefined && !m.paused).length;
-          const leader = statuses.find((s) => s.role === 'leader')?.id;
-          if (leader === undefined || statuses.length < expected || statuses.some((s) => s.leader !== leader)) return undefined;
-          return leader;
-        },
-        timeoutMs,
-      ).then((leader) => {
-        if (leader === null) throw new ChildProcessError(crashed!);
+    return waitFor(
+      'a leader agreed by every running node',
+      async () => {
+        const statuses = await this.statuses();
+        const expected = this.members.filter((m) => m.child !== undefined && !m.paused).length;
+        const leader = statuses.find((s) => s.role === 'leader')?.id;
+        if (leader === undefined || statuses.length < expected || statuses.some((s) => s.leader !== leader)) return undefined;
         return leader;
-      });
-    } catch (error) {
-      if (error instanceof ChildProcessError && crashed === undefined) throw new ChildProcessError(`${error.message} (${await this.describeNodes()})`);
-      throw error;
-    }
+      },
+      timeoutMs,
+      { failFast: () => this.crashes()[0], describe: () => this.describeNodes() },
+    );
   }
 
   /** One line per node for error reports: running or not, and what its status says. */

@@ -186,29 +186,56 @@ export async function reservePorts(count: number): Promise<number[]> {
   }
 }
 
+/**
+ * Runs `start` (which reserves its own ports) and, when it fails only because a port was taken
+ * after all (`EADDRINUSE`: another process bound it between `reservePorts` and the child's bind),
+ * runs it again on fresh ports, up to `attempts` times. Any other failure is thrown at once.
+ */
+export async function startOnFreshPorts<T>(start: () => Promise<T>, log: (line: string) => void, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (attempt >= attempts || !message.includes('EADDRINUSE')) throw error;
+      log(`start-up hit a taken port (${message}); trying again on fresh ports`);
+    }
+  }
+}
+
 /** Resolves after `ms` (used by the I/O edges only: load loops and polls, never by tests' logic). */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `probe` every `intervalMs` until it returns a value, or throws after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 50,
-): Promise<T> {
+/** How `waitFor` polls and reports. */
+export interface WaitOptions {
+  readonly intervalMs?: number;
+  /** Checked before each probe: a reason stops the wait at once with that reason as the error. */
+  readonly failFast?: () => string | undefined;
+  /** Appended to the time-out error (e.g. what each process reports). */
+  readonly describe?: () => Promise<string>;
+}
+
+/**
+ * Polls `probe` until it returns a value, or throws `ChildProcessError` after `timeoutMs` (or as
+ * soon as `failFast` gives a reason).
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, options: WaitOptions = {}): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
   while (performance.now() < deadline) {
+    const reason = options.failFast?.();
+    if (reason !== undefined) throw new ChildProcessError(reason);
     try {
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
       lastError = error;
     }
-    await delay(intervalMs);
+    await delay(options.intervalMs ?? 50);
   }
   const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
-  throw new ChildProcessError(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+  const state = options.describe === undefined ? '' : ` (${await options.describe()})`;
+  throw new ChildProcessError(`timed out after ${timeoutMs} ms waiting for ${what}${detail}${state}`);
 }

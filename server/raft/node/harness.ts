@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reservePorts } from '../chaos/processes';
+import { reservePorts, startOnFreshPorts } from '../chaos/processes';
 
 const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'main.ts');
 
@@ -136,19 +136,11 @@ export class ProcessGroup {
 }
 
 /**
- * Starts `size` nodes and waits for their ready lines. A start that fails because a port was taken
- * after all (`EADDRINUSE`, another process bound it between our check and the node's bind) is tried
- * again on fresh ports, up to 3 times; any other failure is thrown at once.
+ * Starts `size` nodes and waits for their ready lines; a port found taken after all is retried on
+ * fresh ports (`startOnFreshPorts`), any other failure is thrown at once.
  */
-export async function startProcessGroup(options: ProcessGroupOptions): Promise<ProcessGroup> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startProcessGroupOnce(options);
-    } catch (error) {
-      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
-      options.onLog?.(`process group start-up hit a taken port (${error.message}); trying again on fresh ports`);
-    }
-  }
+export function startProcessGroup(options: ProcessGroupOptions): Promise<ProcessGroup> {
+  return startOnFreshPorts(() => startProcessGroupOnce(options), options.onLog ?? (() => {}));
 }
 
 async function startProcessGroupOnce(options: ProcessGroupOptions): Promise<ProcessGroup> {

@@ -68,12 +68,12 @@ export function renderMarkdown(results: readonly WorkloadResult[], libraries: re
     }
     const shown = METRICS.filter(({ name }) => [...cells.values()].some((cell) => cell.status === "ok" && cell.metrics[name] !== undefined));
     const rows = shown.length > 0 ? shown : METRICS.slice(0, 1);
-    rows.forEach(({ name, label: metricLabel, unit }, rowIndex) => {
+    rows.forEach(({ name, label: metricLabel, unit, fallback }, rowIndex) => {
       const values = libraries.map((library) => {
         const cell = cells.get(library);
         if (cell === undefined) return "—";
         if (cell.status !== "ok") return rowIndex === 0 ? escapeCell(cell.message) : "—";
-        const summary = cell.metrics[name];
+        const summary = cell.metrics[name] ?? (fallback === undefined ? undefined : cell.metrics[fallback]);
         return summary === undefined ? "—" : formatSummary(summary, unit);
       });
       lines.push(`| ${rowIndex === 0 ? escapeCell(label) : ""} | ${metricLabel} (${unit}) | ${values.join(" | ")} |`);
@@ -108,6 +108,7 @@ export function renderHeader(info: RunInfo): string {
     .join(", ");
   return [
     `CRDT benchmark, ${info.date}: Node ${info.node}, ${info.cpus} cores, N = ${info.n}, ${info.runs} measured run(s) after ${info.warmup} warm-up.`,
+    "A full GC precedes each run; a timed section under 1 ms is repeated 25 times on fresh documents and its time is their median (the first repeat is the row \"time, first run after a full GC\").",
     `Peers: ${versions}. Cells: median (min–max). Sizes in bytes (k = 1,000, M = 1,000,000).`,
     info.gcExposed ? "" : "Heap metrics omitted: run node with --expose-gc.",
     `Command: ${info.command}`,

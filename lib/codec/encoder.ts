@@ -14,8 +14,11 @@ const textEncoder = new TextEncoder();
  * Both write a lone surrogate as U+FFFD, as `encodeInto` does. Browsers use `encodeInto`.
  */
 const nodeBuffer = (globalThis as { Buffer?: { byteLength?: (value: string, encoding: 'utf8') => number; prototype: { utf8Write?: (this: Uint8Array, value: string, offset: number, length: number) => number } } }).Buffer;
-const nativeUtf8Write = nodeBuffer?.prototype.utf8Write;
+const nativeUtf8Write = nodeBuffer?.byteLength !== undefined ? nodeBuffer.prototype.utf8Write : undefined;
 const nativeUtf8Length = nodeBuffer?.byteLength;
+
+/** Bytes of the longest utf-8 character: room this large after a write proves nothing was cut off. */
+const UTF8_SLACK = 4;
 
 /** A growable byte buffer with typed writes. Invariant: `length <= buffer.length`. */
 export class Encoder {
@@ -143,27 +146,33 @@ export class Encoder {
    * for one byte per unit first, more only when the text needs it).
    */
   private writeUtf8(value: string): void {
-    if (nativeUtf8Write !== undefined && nativeUtf8Length !== undefined) {
-      // The exact byte length first: the prefix is written once and the bytes go straight after it.
-      const bytes = nativeUtf8Length(value, 'utf8');
-      this.writeVarUint(bytes);
-      this.ensure(bytes);
-      this.position += nativeUtf8Write.call(this.buffer, value, this.position, bytes);
-      return;
-    }
     const length = value.length;
     const at = this.position;
-    // The byte length is at least the unit count: its prefix is at least this long.
+    // The byte length is at least the unit count, so its prefix is at least this long: the bytes
+    // go after room for it, and move up only in the rare case of a longer prefix.
     const guess = varUintSize(length);
-    this.ensure(guess + length);
+    this.ensure(guess + length + UTF8_SLACK);
     const start = at + guess;
-    const first = textEncoder.encodeInto(value, this.buffer.subarray(start));
-    let written = first.written;
-    if (first.read < length) {
-      // Not ASCII: room for the rest at 3 bytes per unit (a surrogate pair takes 4 for 2 units).
-      this.position = start + written;
-      this.ensure((length - first.read) * 3);
-      written += textEncoder.encodeInto(value.slice(first.read), this.buffer.subarray(start + written)).written;
+    let written: number;
+    if (nativeUtf8Write !== undefined) {
+      // One pass over the text: written into the room there is. Room left for the longest
+      // character (4 bytes) proves that nothing was cut off; else the exact length, then again.
+      const room = this.buffer.length - start;
+      written = nativeUtf8Write.call(this.buffer, value, start, room);
+      if (room - written < UTF8_SLACK) {
+        this.position = at;
+        this.ensure(guess + nativeUtf8Length!(value, 'utf8'));
+        written = nativeUtf8Write.call(this.buffer, value, start, this.buffer.length - start);
+      }
+    } else {
+      const first = textEncoder.encodeInto(value, this.buffer.subarray(start));
+      written = first.written;
+      if (first.read < length) {
+        // Not ASCII: room for the rest at 3 bytes per unit (a surrogate pair takes 4 for 2 units).
+        this.position = start + written;
+        this.ensure((length - first.read) * 3);
+        written += textEncoder.encodeInto(value.slice(first.read), this.buffer.subarray(start + written)).written;
+      }
     }
     const size = varUintSize(written);
     if (size !== guess) {

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Doc } from '../../../lib/crdt';
 import { parseDocId } from '../../../lib/sync/protocol';
 import { SeededRandom } from '../core/random';
-import { Role, asNodeId, type NodeId } from '../core/types';
+import { Role, asNodeId, type HardState, type NodeId } from '../core/types';
 import { SqliteStorage, StorageWriteError } from '../storage/sqlite';
 import { MemoryNetwork } from '../transport/memory';
 import { NotLeaderError } from './errors';
@@ -36,15 +36,26 @@ interface Cluster {
   readonly nodes: Map<NodeId, RaftNode>;
   readonly fatal: Error[];
   leader(): RaftNode | undefined;
+  /** Starts node `id` again on its database file (after it was stopped). */
+  restart(id: NodeId): RaftNode;
+  /** The database file of node `id`. */
+  pathOf(id: NodeId): string;
 }
 
-function startCluster(options: { snapshotEvery?: number; keepEntries?: number; wrap?: (id: NodeId, s: SqliteStorage) => BatchingStorage } = {}): Cluster {
+interface ClusterOptions {
+  snapshotEvery?: number;
+  keepEntries?: number;
+  wrap?: (id: NodeId, s: SqliteStorage) => BatchingStorage;
+}
+
+function startCluster(options: ClusterOptions = {}): Cluster {
   const dir = mkdtempSync(join(tmpdir(), 'raft-node-'));
   const network = new MemoryNetwork();
   const nodes = new Map<NodeId, RaftNode>();
   const fatal: Error[] = [];
-  for (const id of ids) {
-    const sqlite = SqliteStorage.open({ path: join(dir, `node-${id}.sqlite`), voters: ids });
+  const pathOf = (id: NodeId): string => join(dir, `node-${id}.sqlite`);
+  const startNode = (id: NodeId): RaftNode => {
+    const sqlite = SqliteStorage.open({ path: pathOf(id), voters: ids });
     const node = new RaftNode({
       id,
       voters: ids,
@@ -55,18 +66,20 @@ function startCluster(options: { snapshotEvery?: number; keepEntries?: number; w
       snapshotEvery: options.snapshotEvery ?? 10_000,
       keepEntries: options.keepEntries ?? 1000,
       requestTimeoutMs: 3000,
-      bootId: `b${id}`,
+      bootId: `b${id}-${Date.now()}`,
       log: () => {},
       onFatal: (error) => fatal.push(error),
     });
     node.start();
     nodes.set(id, node);
-  }
+    return node;
+  };
+  for (const id of ids) startNode(id);
   cleanups.push(async () => {
     for (const node of nodes.values()) await node.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { network, nodes, fatal, leader: () => [...nodes.values()].find((n) => n.role === Role.Leader) };
+  return { network, nodes, fatal, leader: () => [...nodes.values()].find((n) => n.role === Role.Leader), restart: startNode, pathOf };
 }
 
 function editor(replicaId: number) {
@@ -145,5 +158,54 @@ describe('RaftNode', () => {
     expect(outcome).toBeInstanceOf(Error);
     await waitFor('onFatal', () => cluster.fatal.length > 0);
     expect(cluster.fatal[0]).toBeInstanceOf(StorageWriteError);
+  });
+
+  it('a commit index alone is stored only now and then (term and vote always); a node restarted with a stale one relearns it and applies everything', async () => {
+    const stored = new Map<NodeId, HardState[]>(ids.map((id) => [id, []]));
+    let dropHardState: NodeId | undefined;
+    const cluster = startCluster({
+      wrap: (id, s) =>
+        new Proxy(s, {
+          get(target, key, receiver) {
+            if (key === 'setHardState') {
+              return (hardState: HardState) => {
+                if (id === dropHardState) return; // as if the node crashed before writing it
+                stored.get(id)!.push(hardState);
+                target.setHardState(hardState);
+              };
+            }
+            const value = Reflect.get(target, key, receiver) as unknown;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+    });
+    const leader = await waitFor('a leader', () => cluster.leader());
+    const follower = [...cluster.nodes.values()].find((n) => n !== leader)!;
+    const { doc, next } = editor(14);
+    for (let k = 0; k < 40; k++) {
+      doc.getText('body').insert(k, String(k % 10));
+      await leader.merge('doc-h', next());
+    }
+    const commit = leader.status().commit;
+    await waitFor('the follower applies everything', () => follower.status().applied >= commit);
+    for (const node of cluster.nodes.values()) {
+      const writes = stored.get(node.id)!;
+      // 40 appends, and a hard state written only for the election (term, vote), not per commit.
+      expect(writes.length).toBeLessThanOrEqual(3);
+      expect(writes.at(-1)!.term).toBe(node.status().term);
+      expect(writes.every((hs, i) => i === 0 || hs.term !== writes[i - 1]!.term || hs.vote !== writes[i - 1]!.vote)).toBe(true);
+    }
+    // A crash: the follower stops without writing its commit index.
+    dropHardState = follower.id;
+    await follower.stop();
+    cluster.nodes.delete(follower.id);
+    dropHardState = undefined;
+    const reopened = SqliteStorage.open({ path: cluster.pathOf(follower.id), voters: ids });
+    const staleCommit = reopened.initialState().hardState.commit;
+    reopened.close();
+    expect(staleCommit).toBeLessThan(commit);
+    const restarted = cluster.restart(follower.id);
+    await waitFor('the restarted follower applies everything', () => restarted.status().applied >= commit);
+    expect(text((await restarted.read(parseDocId('doc-h'), 'stale')).doc?.state)).toBe(doc.getText('body').toString());
   });
 });

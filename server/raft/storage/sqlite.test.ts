@@ -49,7 +49,7 @@ describe('SqliteStorage WAL preallocation', () => {
     return s;
   };
 
-  it('grows the WAL once at open, keeps what is stored, and commits reuse the file without growing it', () => {
+  it('grows the WAL once at open (zeros after its end, the database file untouched), keeps what is stored, and commits reuse the file without growing it', () => {
     const path = freshPath();
     const first = open(path);
     first.batch(() => {
@@ -64,6 +64,8 @@ describe('SqliteStorage WAL preallocation', () => {
     expect(s.entries(asIndex(1), asIndex(3), Infinity).map((e) => e.data)).toEqual([bytes('e1'), bytes('two')]);
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'wal_preallocation'").get()).toEqual({ n: 0 });
+    // The database file is not grown with it: no free list for every later append to update.
+    expect(db.pragma('freelist_count', { simple: true })).toBe(0);
     db.close();
     for (let k = 3; k <= 50; k++) s.batch(() => s.append([entry(k, 1, 'y'.repeat(2000))]));
     expect(statSync(`${path}-wal`).size).toBe(walSize);

@@ -25,7 +25,7 @@
  * so they do not stall the event loop between a proposal and its acknowledgement. SQLite's inline
  * auto-checkpoint stays as a bound (at 10 000 pages) should the worker fall behind or fail.
  */
-import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, statSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fstatSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
@@ -80,7 +80,7 @@ export interface SqliteStorageOptions {
   readonly checkpointIntervalMs?: number;
   /**
    * Bytes of WAL to allocate at open (default 0: none), as etcd preallocates its WAL segments: the
-   * WAL is grown once to this size through SQLite itself and then reused from its start, so a commit's
+   * WAL file is grown once to this size with zeros and then reused from its start, so a commit's
    * fsync flushes data blocks only, never a changed file size (which costs a journal commit on ext4:
    * measured here, p50 0.60 → 0.34 ms per fsynced 4 KB entry). The inline auto-checkpoint bound is set
    * to the same size, so a busy WAL wraps inside the allocated file instead of growing past it.
@@ -207,26 +207,27 @@ export class SqliteStorage implements WritableStorage {
   }
 
   /**
-   * Grows the WAL file to `bytes` (whole pages) unless it is that large already: one unsynced transaction
-   * writes a zero blob of that size (its pages land in the WAL), the blob is dropped again, and a
-   * RESTART checkpoint copies everything into the database file (whose freed pages later entries
-   * reuse) and makes the next commit start the WAL over from its beginning. Nothing stored changes.
+   * Grows the WAL file to `bytes` with zeros after its end, unless it is that large already. SQLite
+   * reads a WAL only up to its last valid frame (a zero frame fails the checksum) and, once a
+   * checkpoint has copied every frame, writes the next ones from the start of the file again, so
+   * the zeros are never read as data and commits stop growing the file. The database file is not
+   * touched (an earlier way, a zero blob written and dropped through SQLite, left the freed pages
+   * as a free list that every later append had to update: 4.1 WAL frames per 4 KB append against
+   * 3.1 without). The zeros are fsynced once here.
    */
   private preallocateWal(bytes: number): void {
-    let size = 0;
+    const path = `${this.path}-wal`;
     try {
-      size = statSync(`${this.path}-wal`).size;
-    } catch {
-      // no WAL file yet
-    }
-    if (size >= bytes) return;
-    try {
-      this.setSync(false);
-      this.db.exec('CREATE TABLE IF NOT EXISTS wal_preallocation (b BLOB)');
-      this.db.prepare('INSERT INTO wal_preallocation (b) VALUES (zeroblob(?))').run(bytes);
-      this.db.exec('DROP TABLE wal_preallocation');
-      this.setSync(true);
-      this.db.pragma('wal_checkpoint(RESTART)');
+      const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+      try {
+        let at = fstatSync(fd).size;
+        if (at >= bytes) return;
+        const zeros = new Uint8Array(Math.min(bytes - at, 1 << 20));
+        while (at < bytes) at += writeSync(fd, zeros, 0, Math.min(zeros.length, bytes - at), at);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
       throw this.fail('WAL preallocation', error);
     }

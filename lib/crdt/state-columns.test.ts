@@ -100,4 +100,23 @@ describe('state columns', () => {
       { seed: 11, numRuns: 1000 },
     );
   });
+
+  it('the decode-table cache stays bounded and keeps the tables in use (least recently used goes first)', () => {
+    const tableOf = (bytes: Uint8Array): unknown => (new ColumnReader(new Decoder(bytes), 256, 'test') as unknown as { table: unknown }).table;
+    const cacheSize = (): number => (ColumnReader as unknown as { tables: Map<string, unknown> }).tables.size;
+    const hot = encode(256, [0, 0, 0, 0, 1, 2, 3, 3, 7]);
+    const first = tableOf(hot);
+    let distinct = 0;
+    for (let k = 2; k <= 256; k++) {
+      // Two more length sets per k: k values once each, and k values with 0 far more frequent.
+      for (const values of [Array.from({ length: k }, (_, v) => v), [...Array<number>(64).fill(0), ...Array.from({ length: k }, (_, v) => v)]]) {
+        tableOf(encode(256, values));
+        distinct++;
+      }
+      if (k % 16 === 0) expect(tableOf(hot)).toBe(first); // used now and then: never evicted
+      expect(cacheSize()).toBeLessThanOrEqual(ColumnReader.MAX_CACHED_TABLES);
+    }
+    expect(distinct).toBeGreaterThan(2 * ColumnReader.MAX_CACHED_TABLES - 10);
+    expect(tableOf(hot)).toBe(first);
+  });
 });

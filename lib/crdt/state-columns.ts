@@ -261,19 +261,25 @@ export class ColumnReader {
   /**
    * Decode tables by their code lengths. A table is 16 KB and read-only once built, and small
    * states (a relay's batch, a Raft command) repeat a handful of length sets: building a table per
-   * column was most of the time of decoding such a state. Bounded: cleared when it is full.
+   * column was most of the time of decoding such a state. Bounded (4 MB): when it is full, the
+   * least recently used table goes (the `Map` keeps use order: a hit moves its key to the end).
    */
   private static readonly tables = new Map<string, Int32Array>();
-  private static readonly MAX_CACHED_TABLES = 256;
+  static readonly MAX_CACHED_TABLES = 256;
 
   private static tableFor(lengths: Uint8Array, what: string, offset: number): Int32Array {
     let key = '';
     for (let s = 0; s < lengths.length; s++) key += String.fromCharCode(65 + lengths[s]!);
-    const cached = ColumnReader.tables.get(key);
-    if (cached !== undefined) return cached;
+    const tables = ColumnReader.tables;
+    const cached = tables.get(key);
+    if (cached !== undefined) {
+      tables.delete(key);
+      tables.set(key, cached);
+      return cached;
+    }
     const table = ColumnReader.buildTable(lengths, what, offset);
-    if (ColumnReader.tables.size >= ColumnReader.MAX_CACHED_TABLES) ColumnReader.tables.clear();
-    ColumnReader.tables.set(key, table);
+    if (tables.size >= ColumnReader.MAX_CACHED_TABLES) tables.delete(tables.keys().next().value!);
+    tables.set(key, table);
     return table;
   }
 

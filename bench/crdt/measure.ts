@@ -85,14 +85,14 @@ export interface MeasureOptions {
  * the forced full GC mostly measures the cache misses that GC left behind (the same run takes
  * 2-3x longer than when repeated), and it swings by 2x between runs.
  */
-const SHORT_RUN_MS = 1;
+export const SHORT_RUN_MS = 1;
 
 /**
  * How many times a short run is repeated, each on fresh replicas with its untimed set-up, with no
  * GC forced between repeats; its time is their median. What benchmark harnesses do for
  * microsecond operations (benchmark.js, mitata); the first repeat is kept as `coldTime`.
  */
-const SHORT_RUN_REPEATS = 25;
+export const SHORT_RUN_REPEATS = 25;
 
 /** The replica id of the replicas that load or merge the encoded document. */
 const LOADER_ID = 0x7ffffff0;

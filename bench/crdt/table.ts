@@ -3,7 +3,7 @@
  * library, ours first; each cell the median with min–max over the runs) and the same results as
  * JSON (per workload, per library, per metric: median, min, max, runs).
  */
-import { METRICS } from "./measure";
+import { METRICS, SHORT_RUN_MS, SHORT_RUN_REPEATS } from "./measure";
 import type { Cell, MetricName, Summary } from "./measure";
 import type { Workload } from "./workloads";
 
@@ -108,7 +108,7 @@ export function renderHeader(info: RunInfo): string {
     .join(", ");
   return [
     `CRDT benchmark, ${info.date}: Node ${info.node}, ${info.cpus} cores, N = ${info.n}, ${info.runs} measured run(s) after ${info.warmup} warm-up.`,
-    "A full GC precedes each run; a timed section under 1 ms is repeated 25 times on fresh documents and its time is their median (the first repeat is the row \"time, first run after a full GC\").",
+    `A full GC precedes each run; a timed section under ${SHORT_RUN_MS} ms is repeated ${SHORT_RUN_REPEATS} times on fresh documents and its time is their median (the first repeat is the row "time, first run after a full GC").`,
     `Peers: ${versions}. Cells: median (min–max). Sizes in bytes (k = 1,000, M = 1,000,000).`,
     info.gcExposed ? "" : "Heap metrics omitted: run node with --expose-gc.",
     `Command: ${info.command}`,
